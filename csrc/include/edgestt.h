@@ -1,0 +1,211 @@
+/*
+ * edgestt.h — the public C API of edgestt's core.
+ *
+ * Usage (feature extraction, streaming):
+ *
+ *     es_features_config cfg;
+ *     es_features *f = NULL;
+ *     char err[256];
+ *     if (es_features_config_preset(ES_PRESET_DEEPSPEECH, &cfg) != ES_OK) ...
+ *     if (es_features_new(&cfg, &f, err, sizeof err) != ES_OK) ... err says why
+ *     es_features_accept_int16(f, pcm, n);          any number of times
+ *     es_features_finish(f);                         end of utterance
+ *     size_t frames = es_features_ready(f);
+ *     es_features_pop(f, out, capacity_frames, &frames);   row-major [frames][num_features]
+ *     es_features_free(f);
+ *
+ * Ownership: every object is created by its `_new` and released by its `_free`
+ * (NULL-safe). Output pointers are written only on success. The caller owns every
+ * buffer it passes; each output buffer comes with its capacity and an out-count.
+ *
+ * Threads: an object is never shared between threads without external locking;
+ * distinct objects are independent. Nothing here keeps global mutable state.
+ *
+ * Errors: every call that can fail returns es_status (ES_OK == 0). The library never
+ * prints. Calls that can explain more take `char *err, size_t err_len` (may be NULL/0).
+ */
+#ifndef EDGESTT_H
+#define EDGESTT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* cffi:begin */
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum {
+    ES_OK = 0,                 /* success */
+    ES_ERR_NULL_ARGUMENT = 1,  /* a required pointer argument was NULL */
+    ES_ERR_INVALID_ARGUMENT = 2, /* an argument value is out of its valid range */
+    ES_ERR_INVALID_CONFIG = 3, /* a configuration is impossible (err says which field) */
+    ES_ERR_NOT_FINITE = 4,     /* input contains NaN or infinity; nothing was consumed */
+    ES_ERR_EMPTY_INPUT = 5,    /* no input at all was given before finish */
+    ES_ERR_TOO_SHORT = 6,      /* input too short to produce a result (e.g. < one window) */
+    ES_ERR_BUFFER_TOO_SMALL = 7, /* an output buffer's capacity is below what is needed */
+    ES_ERR_BAD_STATE = 8,      /* call not allowed in this state (e.g. accept after finish) */
+    ES_ERR_OUT_OF_MEMORY = 9   /* an allocation failed; the object is unchanged */
+} es_status;
+
+/* A static, human-readable description of a status (never NULL). */
+const char *es_status_str(es_status status);
+
+/* The version of the library, "MAJOR.MINOR.PATCH". */
+const char *es_version(void);
+
+/* ---------------------------------------------------------------- sample conversion */
+
+/* out[i] = in[i] * scale. DeepSpeech and NeMo use scale 1/32768, Scribosermo 1/32767. */
+es_status es_int16_to_float(const int16_t *in, size_t n, float scale, float *out);
+
+/* ---------------------------------------------------------------- FFT */
+
+/* A real FFT plan for a power-of-two size >= 4. Allocation happens only in _new. */
+typedef struct es_rfft es_rfft;
+
+es_status es_rfft_new(size_t size, es_rfft **out);
+void es_rfft_free(es_rfft *plan);
+size_t es_rfft_size(const es_rfft *plan);
+/* Forward transform of `size` real samples into size/2+1 complex bins, unnormalised:
+ * X[k] = sum_n x[n] exp(-2 pi i k n / size). out_re and out_im hold size/2+1 values each. */
+es_status es_rfft_forward(const es_rfft *plan, const double *in, double *out_re, double *out_im);
+
+/* ---------------------------------------------------------------- windows */
+
+typedef enum {
+    ES_WINDOW_HANN_PERIODIC = 0,    /* 0.5 - 0.5 cos(2 pi n / L)       (TF, DeepSpeech, Scribosermo) */
+    ES_WINDOW_HANN_SYMMETRIC = 1,   /* 0.5 - 0.5 cos(2 pi n / (L - 1)) (torch periodic=False, NeMo) */
+    ES_WINDOW_HAMMING_PERIODIC = 2, /* 0.54 - 0.46 cos(2 pi n / L) */
+    ES_WINDOW_HAMMING_SYMMETRIC = 3,/* 0.54 - 0.46 cos(2 pi n / (L - 1)) */
+    ES_WINDOW_RECTANGULAR = 4       /* all ones */
+} es_window_kind;
+
+/* Fills out[0..length) with the window. */
+es_status es_window_fill(es_window_kind kind, size_t length, double *out);
+
+/* ---------------------------------------------------------------- feature extraction */
+
+typedef enum {
+    ES_PRESET_DEEPSPEECH = 0,   /* DeepSpeech 0.9 / Coqui STT: TF AudioSpectrogram + Mfcc, 26 MFCC */
+    ES_PRESET_SCRIBOSERMO = 1,  /* Scribosermo QuartzNet TFLite in-graph features: 64 HTK log-mel, normalised */
+    ES_PRESET_NEMO = 2          /* NeMo AudioToMelSpectrogramPreprocessor: 64 Slaney log-mel, normalised */
+} es_features_preset;
+
+typedef enum {
+    ES_PADDING_NONE = 0,            /* frames only where a whole window fits (TF) */
+    ES_PADDING_CENTER_REFLECT = 1,  /* pad fft_size/2 each side by mirroring (torch.stft center=True) */
+    ES_PADDING_CENTER_ZERO = 2      /* pad fft_size/2 zeros each side */
+} es_padding;
+
+typedef enum {
+    ES_SPECTRUM_POWER = 0,      /* |X|^2 */
+    ES_SPECTRUM_MAGNITUDE = 1   /* |X| */
+} es_spectrum;
+
+typedef enum {
+    ES_MEL_SCALE_HTK = 0,       /* 1127 ln(1 + f/700) */
+    ES_MEL_SCALE_SLANEY = 1     /* linear below 1 kHz, logarithmic above (librosa htk=False) */
+} es_mel_scale;
+
+typedef enum {
+    ES_MEL_TRIANGLES_HZ = 0,    /* triangles linear in Hz between mel-spaced edges (librosa) */
+    ES_MEL_TRIANGLES_MEL = 1,   /* triangles linear in mel, DC bin excluded (tf.signal.linear_to_mel_weight_matrix) */
+    ES_MEL_TRIANGLES_TF_MFCC = 2 /* the TF Mfcc op's band map, applied to sqrt of the spectrum; HTK scale only */
+} es_mel_triangles;
+
+typedef enum {
+    ES_LOG_NONE = 0,            /* no log: mel energies */
+    ES_LOG_FLOOR = 1,           /* ln(max(x, log_guard))  (TF Mfcc: guard 1e-12) */
+    ES_LOG_ADD = 2              /* ln(x + log_guard)      (NeMo 2^-24, Scribosermo 1e-6) */
+} es_log_kind;
+
+typedef enum {
+    ES_DCT_TF_MFCC = 0,         /* DCT-II scaled sqrt(2/C) on every row (TF Mfcc) */
+    ES_DCT_ORTHONORMAL = 1      /* DCT-II, orthonormal (row 0 scaled sqrt(1/C)) */
+} es_dct_kind;
+
+typedef enum {
+    ES_NORM_NONE = 0,           /* features as computed */
+    ES_NORM_UTTERANCE = 1,      /* per feature over the whole utterance: (x - mean)/(std + eps); frames come at finish */
+    ES_NORM_FIXED = 2           /* per feature with given mean/std: (x - mean)/(std + eps); streams frame by frame */
+} es_norm_kind;
+
+#define ES_MAX_FEATURES 256
+
+typedef struct {
+    double sample_rate_hz;          /* > 0 */
+    float int16_scale;              /* multiplier for int16 input (1/32768 or 1/32767) */
+    double preemphasis;             /* y[n] = x[n] - preemphasis * x[n-1]; 0 disables; [0, 1) */
+    size_t frame_length_samples;    /* window length, <= fft_size */
+    size_t frame_step_samples;      /* hop, > 0 */
+    size_t fft_size;                /* power of two in [4, 65536] */
+    es_window_kind window;
+    es_padding padding;
+    es_spectrum spectrum;
+    size_t num_mel_bins;            /* 1..ES_MAX_FEATURES, and no more than the spectrum's bins */
+    double low_freq_hz;             /* >= 0 */
+    double high_freq_hz;            /* > low_freq_hz, <= sample_rate_hz / 2 */
+    es_mel_scale mel_scale;
+    es_mel_triangles mel_triangles;
+    int mel_area_normalize;         /* non-zero: Slaney area normalisation 2/(f[i+2]-f[i]) */
+    es_log_kind log_kind;
+    double log_guard;               /* > 0 when log_kind != ES_LOG_NONE */
+    size_t num_mfcc;                /* 0: output log-mel; else 1..num_mel_bins cepstral coefficients */
+    es_dct_kind dct;
+    es_norm_kind normalization;
+    int norm_std_unbiased;          /* ES_NORM_UTTERANCE: divide by n-1 (torch) instead of n (TF) */
+    double norm_epsilon;            /* added to the std */
+    float norm_mean[ES_MAX_FEATURES]; /* ES_NORM_FIXED: per-feature mean */
+    float norm_std[ES_MAX_FEATURES];  /* ES_NORM_FIXED: per-feature std (> 0 unless eps > 0) */
+} es_features_config;
+
+/* The DeepSpeech preset. */
+es_features_config es_features_config_default(void);
+/* One of the reference presets (see es_features_preset). */
+es_status es_features_config_preset(es_features_preset preset, es_features_config *out);
+/* ES_OK if a config is possible; otherwise ES_ERR_INVALID_CONFIG with the reason in err. */
+es_status es_features_config_check(const es_features_config *cfg, char *err, size_t err_len);
+
+typedef struct es_features es_features;
+
+es_status es_features_new(const es_features_config *cfg, es_features **out, char *err, size_t err_len);
+void es_features_free(es_features *f);
+
+/* Values per output frame: num_mfcc, or num_mel_bins when num_mfcc is 0. */
+size_t es_features_num_features(const es_features *f);
+/* How many frames an utterance of num_samples samples yields in total (0 when too short). */
+size_t es_features_frames_for_samples(const es_features *f, size_t num_samples);
+
+/* Streaming. accept may be called any number of times, then finish once. A chunk with NaN
+ * or infinity is rejected whole (ES_ERR_NOT_FINITE) and the object is unchanged. finish
+ * fails with ES_ERR_EMPTY_INPUT / ES_ERR_TOO_SHORT and leaves the object unchanged, so
+ * more audio may still be accepted. After a successful finish, accept gives
+ * ES_ERR_BAD_STATE until reset. */
+es_status es_features_accept_float(es_features *f, const float *samples, size_t n);
+es_status es_features_accept_int16(es_features *f, const int16_t *samples, size_t n);
+es_status es_features_finish(es_features *f);
+/* Frames computed and not yet popped. */
+size_t es_features_ready(const es_features *f);
+/* Copies up to capacity_frames ready frames, row-major, and removes them. */
+es_status es_features_pop(es_features *f, float *out, size_t capacity_frames, size_t *out_frames);
+/* Forgets all audio and frames; the object is as new. */
+void es_features_reset(es_features *f);
+
+/* One-shot: reset, accept, finish, pop, written on the streaming calls.
+ * out must hold es_features_frames_for_samples(f, n) frames. */
+es_status es_features_compute_float(es_features *f, const float *samples, size_t n,
+                                    float *out, size_t capacity_frames, size_t *out_frames);
+es_status es_features_compute_int16(es_features *f, const int16_t *samples, size_t n,
+                                    float *out, size_t capacity_frames, size_t *out_frames);
+
+/* cffi:end */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGESTT_H */

@@ -1,0 +1,39 @@
+"""Build edgestt: the Python package plus the cffi extension edgestt._native (csrc/*.c)."""
+from setuptools import find_packages, setup
+
+try:
+    from wheel.bdist_wheel import bdist_wheel
+
+    class LimitedApiWheel(bdist_wheel):
+        """Tag the wheel abi3: the extension uses only the limited API (one wheel per architecture)."""
+
+        def finalize_options(self):
+            super().finalize_options()
+            self.py_limited_api = "cp39"
+
+    cmdclass = {"bdist_wheel": LimitedApiWheel}
+except ImportError:  # wheel absent: plain installs still work
+    cmdclass = {}
+
+setup(
+    name="edgestt",
+    version="0.1.0",
+    description="Offline speech-to-text for the Raspberry Pi: a C core with a Python API",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MPL-2.0",
+    python_requires=">=3.9",
+    package_dir={"": "src"},
+    packages=find_packages("src"),
+    package_data={"edgestt": ["py.typed"]},
+    setup_requires=["cffi>=1.15"],
+    cffi_modules=["src/edgestt/_build_ffi.py:ffibuilder"],
+    install_requires=["cffi>=1.15", "numpy>=1.21"],
+    extras_require={
+        "test": ["pytest>=7", "hypothesis>=6", "ai-edge-litert"],
+        "bench": ["librosa", "python_speech_features", "ai-edge-litert"],
+    },
+    entry_points={"console_scripts": ["edgestt=edgestt.cli:main"]},
+    cmdclass=cmdclass,
+    zip_safe=False,
+)
