@@ -41,8 +41,9 @@ struct es_features {
     size_t tail_fill;
     int finished;
 
-    /* output queue of frames, row-major */
-    float *out;
+    /* output queue of frames, row-major. Double, so that utterance normalisation of a
+     * nearly constant feature (std ~1e-4) does not amplify float rounding. */
+    double *out;
     size_t out_cap, out_begin, out_end;
     size_t frames_made;
 };
@@ -130,7 +131,7 @@ es_status es_features_new(const es_features_config *cfg, es_features **out, char
 {
     if (cfg == NULL || out == NULL)
         return ES_ERR_NULL_ARGUMENT;
-    es_status status = es_features_config_check(cfg, err, err_len);
+    es_status status = es__features_config_check_fields(cfg, err, err_len); /* the mel bank checks itself below */
     if (status != ES_OK)
         return status;
 
@@ -190,20 +191,20 @@ static es_status reserve_frames(es_features *f, size_t extra)
         return ES_OK;
     size_t row = f->num_features;
     if (queued + extra <= f->out_cap) {
-        memmove(f->out, f->out + f->out_begin * row, queued * row * sizeof(float));
+        memmove(f->out, f->out + f->out_begin * row, queued * row * sizeof(double));
     } else {
         size_t cap = f->out_cap * 2;
         if (cap < queued + extra)
             cap = queued + extra;
         if (cap < 64)
             cap = 64;
-        if (cap > SIZE_MAX / (row * sizeof(float)))
+        if (cap > SIZE_MAX / (row * sizeof(double)))
             return ES_ERR_OUT_OF_MEMORY;
-        float *grown = malloc(cap * row * sizeof(float));
+        double *grown = malloc(cap * row * sizeof(double));
         if (grown == NULL)
             return ES_ERR_OUT_OF_MEMORY;
         if (queued > 0)
-            memcpy(grown, f->out + f->out_begin * row, queued * row * sizeof(float));
+            memcpy(grown, f->out + f->out_begin * row, queued * row * sizeof(double));
         free(f->out);
         f->out = grown;
         f->out_cap = cap;
@@ -214,7 +215,7 @@ static es_status reserve_frames(es_features *f, size_t extra)
 }
 
 /* One frame of the padded stream (span samples) -> one feature row. */
-static void compute_frame(es_features *f, const double *frame, float *row)
+static void compute_frame(es_features *f, const double *frame, double *row)
 {
     const es_features_config *c = &f->cfg;
     size_t len = c->frame_length_samples;
@@ -251,7 +252,7 @@ static void compute_frame(es_features *f, const double *frame, float *row)
         }
         if (c->normalization == ES_NORM_FIXED)
             x = (x - (double)c->norm_mean[j]) / ((double)c->norm_std[j] + c->norm_epsilon);
-        row[j] = (float)x;
+        row[j] = x;
     }
 }
 
@@ -383,7 +384,7 @@ static void normalise_utterance(es_features *f)
 {
     size_t frames = f->out_end - f->out_begin;
     size_t row = f->num_features;
-    float *base = f->out + f->out_begin * row;
+    double *base = f->out + f->out_begin * row;
     double divisor = f->cfg.norm_std_unbiased ? (double)frames - 1.0 : (double)frames;
     for (size_t j = 0; j < row; j++) {
         double sum = 0.0;
@@ -399,7 +400,7 @@ static void normalise_utterance(es_features *f)
         for (size_t t = 0; t < frames; t++) {
             /* A constant feature with epsilon 0 would divide 0 by 0: it normalises to 0. */
             double d = base[t * row + j] - mean;
-            base[t * row + j] = denom > 0.0 ? (float)(d / denom) : 0.0f;
+            base[t * row + j] = denom > 0.0 ? d / denom : 0.0;
         }
     }
 }
@@ -451,8 +452,9 @@ es_status es_features_pop(es_features *f, float *out, size_t capacity_frames, si
     if (n > 0 && out == NULL)
         return ES_ERR_NULL_ARGUMENT;
     size_t row = f->num_features;
-    if (n > 0)
-        memcpy(out, f->out + f->out_begin * row, n * row * sizeof(float));
+    const double *src = f->out + f->out_begin * row;
+    for (size_t i = 0; i < n * row; i++)
+        out[i] = (float)src[i];
     f->out_begin += n;
     if (f->out_begin == f->out_end)
         f->out_begin = f->out_end = 0;

@@ -99,7 +99,7 @@ static int finite_positive(double x)
     return isfinite(x) && x > 0.0;
 }
 
-es_status es_features_config_check(const es_features_config *c, char *err, size_t err_len)
+es_status es__features_config_check_fields(const es_features_config *c, char *err, size_t err_len)
 {
     const es_status bad = ES_ERR_INVALID_CONFIG;
     if (c == NULL)
@@ -167,4 +167,16 @@ es_status es_features_config_check(const es_features_config *c, char *err, size_
         }
     }
     return ES_OK;
+}
+
+es_status es_features_config_check(const es_features_config *c, char *err, size_t err_len)
+{
+    es_status status = es__features_config_check_fields(c, err, err_len);
+    if (status != ES_OK)
+        return status;
+    /* Some impossibilities (a mel filter with no FFT bin) show only when the bank is built. */
+    es__mel_bank *bank = NULL;
+    status = es__mel_bank_new(c, &bank, err, err_len);
+    es__mel_bank_free(bank);
+    return status;
 }

@@ -35,6 +35,9 @@ void es__mel_bank_apply(const es__mel_bank *bank, const double *spectrum, double
 double es__hz_to_mel(es_mel_scale scale, double hz);
 double es__mel_to_hz(es_mel_scale scale, double mel);
 
+/* The field-by-field part of es_features_config_check (everything but building the mel bank). */
+es_status es__features_config_check_fields(const es_features_config *cfg, char *err, size_t err_len);
+
 /* ---- DCT-II (dct.c): a dense [num_out][num_in] matrix built once ---- */
 es_status es__dct_matrix_new(es_dct_kind kind, size_t num_in, size_t num_out, double **out);
 

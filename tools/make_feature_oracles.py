@@ -15,7 +15,7 @@ Outputs (committed to the repo; CI never runs this script, it only loads the
 
   tests/data/oracle_scribosermo_features.tflite
       input  float32 [1, N] (dynamic)
-      output float32 [1, F, 64], F = 1 + (N - 320) // 160
+      output float32 [1, F, 64], F = 1 + (N - 320) // 160 (0 if N < 320)
       Steps 1-9 of specs/quartznet.md section 4.5 (Scribosermo in-graph
       features): pre-emphasis 0.97, frame 320/160, periodic Hann, right pad to
       512, DFT by float32 cos/sin matrices, magnitude, HTK mel (64, 20-8000 Hz,
@@ -32,10 +32,12 @@ Run from the repo root:
 
     /work/venvs/tf/bin/python tools/make_feature_oracles.py [--out-dir tests/data]
 
-The script converts both graphs, makes sure the custom ops carry the
-flexbuffer custom_options the TFLite kernels read, then runs each .tflite in
-TensorFlow's own interpreter next to the TF graph and prints the max abs
-difference as a self-check.  Last made with TensorFlow 2.21.0.
+The script converts both graphs with allow_custom_ops=True (TF 2.21 then
+emits AudioSpectrogram/Mfcc as custom ops whose flexbuffer custom_options
+already hold the node attributes the TFLite kernels read; fix_custom_ops()
+checks them and would rewrite them, via flatbuffer_utils, if absent), then
+runs each .tflite in TensorFlow's own interpreter next to the TF graph and
+prints the max abs difference as a self-check.  Last made with TensorFlow 2.21.0.
 
 Size note: the Scribosermo DFT matrices ([512, 257] float32 cos and sin) would
 take ~1 MB as constants.  Instead the graph stores a 512-entry cos/sin table
@@ -44,7 +46,7 @@ matrices equal float32(Re/Im of exp(2*pi*i*n*k/512)) computed in float64 (what
 Scribosermo embeds) in every entry except those whose exact value is 0, where
 the float64 round-off differs (|values| < 2e-13 in either version; checked
 below).  The self-check prints the output difference against a variant with
-the plain constant matrices.
+the plain constant matrices (0 in every case with TF 2.21).
 """
 
 import argparse
@@ -57,10 +59,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 from tensorflow.lite.tools import flatbuffer_utils  # noqa: E402
 
-# flexbuffers ships with TF's lite python package.
 from tensorflow.lite.python import schema_py_generated as schema_fb  # noqa: E402
 
-try:
+try:  # the flatbuffers package comes with tensorflow
     from flatbuffers import flexbuffers
 except ImportError:  # pragma: no cover
     flexbuffers = None
