@@ -11,8 +11,8 @@ struct es_rfft {
     size_t size;        /* N, real input length */
     size_t half;        /* M = N/2, complex FFT length */
     size_t *bitrev;     /* [M] bit-reversal permutation */
-    double *tw_re;      /* [M/2] exp(-2 pi i j / M) */
-    double *tw_im;
+    double *tw_re;      /* per stage of length L >= 8, exp(-2 pi i j / L) for j < L/2, */
+    double *tw_im;      /* stored contiguously from index L/2 (so the run for L starts at L/2) */
     double *split_re;   /* [M/2+1] exp(-2 pi i k / N), for the split step */
     double *split_im;
     double *work_re;    /* [M] scratch for the complex FFT */
@@ -47,8 +47,8 @@ es_status es_rfft_new(size_t size, es_rfft **out)
     p->size = size;
     p->half = m;
     p->bitrev = malloc(m * sizeof *p->bitrev);
-    p->tw_re = malloc((m / 2 + 1) * sizeof(double));
-    p->tw_im = malloc((m / 2 + 1) * sizeof(double));
+    p->tw_re = malloc(m * sizeof(double));
+    p->tw_im = malloc(m * sizeof(double));
     p->split_re = malloc((m / 2 + 1) * sizeof(double));
     p->split_im = malloc((m / 2 + 1) * sizeof(double));
     p->work_re = malloc(m * sizeof(double));
@@ -69,9 +69,13 @@ es_status es_rfft_new(size_t size, es_rfft **out)
         p->bitrev[i] = r;
     }
     const double two_pi = 6.283185307179586476925286766559;
+    for (size_t len = 2; len <= m; len <<= 1) {
+        for (size_t j = 0; j < len / 2; j++) {
+            p->tw_re[len / 2 + j] = cos(two_pi * (double)j / (double)len);
+            p->tw_im[len / 2 + j] = -sin(two_pi * (double)j / (double)len);
+        }
+    }
     for (size_t j = 0; j <= m / 2; j++) {
-        p->tw_re[j] = cos(two_pi * (double)j / (double)m);
-        p->tw_im[j] = -sin(two_pi * (double)j / (double)m);
         p->split_re[j] = cos(two_pi * (double)j / (double)size);
         p->split_im[j] = -sin(two_pi * (double)j / (double)size);
     }
@@ -84,23 +88,77 @@ size_t es_rfft_size(const es_rfft *plan)
     return plan == NULL ? 0 : plan->size;
 }
 
-/* In-place iterative radix-2 decimation-in-time FFT on (re, im), already bit-reversed. */
+/* In-place iterative radix-2 decimation-in-time FFT on (re, im), already bit-reversed.
+ * The first two stages have trivial twiddles (1, and 1 / -i) and are done without
+ * multiplications; later stages go in fused pairs and read their twiddles contiguously. */
 static void complex_fft(const es_rfft *p, double *re, double *im)
 {
     size_t m = p->half;
-    for (size_t len = 2; len <= m; len <<= 1) {
+    for (size_t a = 0; a + 1 < m; a += 2) {
+        double tr = re[a + 1], ti = im[a + 1];
+        re[a + 1] = re[a] - tr;
+        im[a + 1] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
+    }
+    if (m >= 4) {
+        for (size_t a = 0; a < m; a += 4) {
+            double r0 = re[a], i0 = im[a], r1 = re[a + 1], i1 = im[a + 1];
+            double r2 = re[a + 2], i2 = im[a + 2], r3 = re[a + 3], i3 = im[a + 3];
+            /* element 3 is multiplied by -i: (r3, i3) -> (i3, -r3) */
+            re[a] = r0 + r2;
+            im[a] = i0 + i2;
+            re[a + 2] = r0 - r2;
+            im[a + 2] = i0 - i2;
+            re[a + 1] = r1 + i3;
+            im[a + 1] = i1 - r3;
+            re[a + 3] = r1 - i3;
+            im[a + 3] = i1 + r3;
+        }
+    }
+    /* Remaining stages two at a time: stage `len` (pairs h = len/2 apart) then stage
+     * 2*len, fused so each block of 4h values is loaded once. */
+    size_t len = 8;
+    for (; 2 * len <= m; len <<= 2) {
+        size_t h = len >> 1;
+        const double *w1r = p->tw_re + h, *w1i = p->tw_im + h;     /* exp(-2 pi i j / len) */
+        const double *w2r = p->tw_re + len, *w2i = p->tw_im + len; /* exp(-2 pi i j / 2len) */
+        for (size_t start = 0; start < m; start += 2 * len) {
+            double *r = re + start, *i = im + start;
+            for (size_t j = 0; j < h; j++) {
+                double x1r = r[j + h] * w1r[j] - i[j + h] * w1i[j];
+                double x1i = r[j + h] * w1i[j] + i[j + h] * w1r[j];
+                double x3r = r[j + 3 * h] * w1r[j] - i[j + 3 * h] * w1i[j];
+                double x3i = r[j + 3 * h] * w1i[j] + i[j + 3 * h] * w1r[j];
+                double y0r = r[j] + x1r, y0i = i[j] + x1i, y1r = r[j] - x1r, y1i = i[j] - x1i;
+                double y2r = r[j + 2 * h] + x3r, y2i = i[j + 2 * h] + x3i;
+                double y3r = r[j + 2 * h] - x3r, y3i = i[j + 2 * h] - x3i;
+                double t2r = y2r * w2r[j] - y2i * w2i[j], t2i = y2r * w2i[j] + y2i * w2r[j];
+                /* y3 takes exp(-2 pi i (j+h) / 2len) = w2 * (-i) */
+                double t3r = y3r * w2i[j] + y3i * w2r[j], t3i = y3i * w2i[j] - y3r * w2r[j];
+                r[j] = y0r + t2r;
+                i[j] = y0i + t2i;
+                r[j + 2 * h] = y0r - t2r;
+                i[j + 2 * h] = y0i - t2i;
+                r[j + h] = y1r + t3r;
+                i[j + h] = y1i + t3i;
+                r[j + 3 * h] = y1r - t3r;
+                i[j + 3 * h] = y1i - t3i;
+            }
+        }
+    }
+    if (len <= m) { /* an odd number of stages leaves one radix-2 stage */
         size_t half = len >> 1;
-        size_t stride = m / len;    /* twiddle index step */
+        const double *wre = p->tw_re + half, *wim = p->tw_im + half;
         for (size_t start = 0; start < m; start += len) {
+            double *ar = re + start, *ai = im + start, *br = ar + half, *bi = ai + half;
             for (size_t j = 0; j < half; j++) {
-                double wr = p->tw_re[j * stride], wi = p->tw_im[j * stride];
-                size_t a = start + j, b = a + half;
-                double tr = re[b] * wr - im[b] * wi;
-                double ti = re[b] * wi + im[b] * wr;
-                re[b] = re[a] - tr;
-                im[b] = im[a] - ti;
-                re[a] += tr;
-                im[a] += ti;
+                double tr = br[j] * wre[j] - bi[j] * wim[j];
+                double ti = br[j] * wim[j] + bi[j] * wre[j];
+                br[j] = ar[j] - tr;
+                bi[j] = ai[j] - ti;
+                ar[j] += tr;
+                ai[j] += ti;
             }
         }
     }

@@ -29,7 +29,7 @@ def c_sources():
 
 ffibuilder = cffi.FFI()
 ffibuilder.cdef(public_declarations(HEADER))
-extra_compile_args = [] if sys.platform == "win32" else ["-std=c99", "-O2", "-Wall", "-Wextra"]
+extra_compile_args = [] if sys.platform == "win32" else ["-std=c99", "-O3", "-Wall", "-Wextra"]
 ffibuilder.set_source(
     "edgestt._native",
     '#include "edgestt.h"',
