@@ -21,7 +21,6 @@ setup(
     description="Offline speech-to-text for the Raspberry Pi: a C core with a Python API",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
-    license="MPL-2.0",
     python_requires=">=3.9",
     package_dir={"": "src"},
     packages=find_packages("src"),

@@ -124,26 +124,27 @@ static void complex_fft(const es_rfft *p, double *re, double *im)
         const double *w1r = p->tw_re + h, *w1i = p->tw_im + h;     /* exp(-2 pi i j / len) */
         const double *w2r = p->tw_re + len, *w2i = p->tw_im + len; /* exp(-2 pi i j / 2len) */
         for (size_t start = 0; start < m; start += 2 * len) {
-            double *r = re + start, *i = im + start;
+            /* Four disjoint quarters of the block: restrict lets the compiler vectorise. */
+            double *restrict r0 = re + start, *restrict r1 = r0 + h, *restrict r2 = r1 + h, *restrict r3 = r2 + h;
+            double *restrict i0 = im + start, *restrict i1 = i0 + h, *restrict i2 = i1 + h, *restrict i3 = i2 + h;
             for (size_t j = 0; j < h; j++) {
-                double x1r = r[j + h] * w1r[j] - i[j + h] * w1i[j];
-                double x1i = r[j + h] * w1i[j] + i[j + h] * w1r[j];
-                double x3r = r[j + 3 * h] * w1r[j] - i[j + 3 * h] * w1i[j];
-                double x3i = r[j + 3 * h] * w1i[j] + i[j + 3 * h] * w1r[j];
-                double y0r = r[j] + x1r, y0i = i[j] + x1i, y1r = r[j] - x1r, y1i = i[j] - x1i;
-                double y2r = r[j + 2 * h] + x3r, y2i = i[j + 2 * h] + x3i;
-                double y3r = r[j + 2 * h] - x3r, y3i = i[j + 2 * h] - x3i;
+                double x1r = r1[j] * w1r[j] - i1[j] * w1i[j];
+                double x1i = r1[j] * w1i[j] + i1[j] * w1r[j];
+                double x3r = r3[j] * w1r[j] - i3[j] * w1i[j];
+                double x3i = r3[j] * w1i[j] + i3[j] * w1r[j];
+                double y0r = r0[j] + x1r, y0i = i0[j] + x1i, y1r = r0[j] - x1r, y1i = i0[j] - x1i;
+                double y2r = r2[j] + x3r, y2i = i2[j] + x3i, y3r = r2[j] - x3r, y3i = i2[j] - x3i;
                 double t2r = y2r * w2r[j] - y2i * w2i[j], t2i = y2r * w2i[j] + y2i * w2r[j];
                 /* y3 takes exp(-2 pi i (j+h) / 2len) = w2 * (-i) */
                 double t3r = y3r * w2i[j] + y3i * w2r[j], t3i = y3i * w2i[j] - y3r * w2r[j];
-                r[j] = y0r + t2r;
-                i[j] = y0i + t2i;
-                r[j + 2 * h] = y0r - t2r;
-                i[j + 2 * h] = y0i - t2i;
-                r[j + h] = y1r + t3r;
-                i[j + h] = y1i + t3i;
-                r[j + 3 * h] = y1r - t3r;
-                i[j + 3 * h] = y1i - t3i;
+                r0[j] = y0r + t2r;
+                i0[j] = y0i + t2i;
+                r2[j] = y0r - t2r;
+                i2[j] = y0i - t2i;
+                r1[j] = y1r + t3r;
+                i1[j] = y1i + t3i;
+                r3[j] = y1r - t3r;
+                i3[j] = y1i - t3i;
             }
         }
     }
