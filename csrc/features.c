@@ -100,7 +100,7 @@ void es_features_free(es_features *f)
     free(f);
 }
 
-static void push_samples(es_features *f, const double *y, size_t n);
+static void push_zeros(es_features *f, size_t count);
 
 void es_features_reset(es_features *f)
 {
@@ -116,15 +116,8 @@ void es_features_reset(es_features *f)
     f->finished = 0;
     f->out_begin = f->out_end = 0;
     f->frames_made = 0;
-    if (f->cfg.padding == ES_PADDING_CENTER_ZERO) {
-        /* pad < span, so this cannot complete a frame. */
-        memset(f->block, 0, BLOCK_SAMPLES * sizeof(double));
-        for (size_t left = f->pad; left > 0;) {
-            size_t take = left < BLOCK_SAMPLES ? left : BLOCK_SAMPLES;
-            push_samples(f, f->block, take);
-            left -= take;
-        }
-    }
+    if (f->cfg.padding == ES_PADDING_CENTER_ZERO)
+        push_zeros(f, f->pad); /* pad < span, so this cannot complete a frame */
 }
 
 es_status es_features_new(const es_features_config *cfg, es_features **out, char *err, size_t err_len)
@@ -291,6 +284,16 @@ static void push_samples(es_features *f, const double *y, size_t n)
     }
 }
 
+static void push_zeros(es_features *f, size_t count)
+{
+    memset(f->block, 0, BLOCK_SAMPLES * sizeof(double));
+    while (count > 0) {
+        size_t take = count < BLOCK_SAMPLES ? count : BLOCK_SAMPLES;
+        push_samples(f, f->block, take);
+        count -= take;
+    }
+}
+
 /* Keeps the last pad+1 samples for mirroring at the end. */
 static void remember_tail(es_features *f, const double *y, size_t n)
 {
@@ -429,12 +432,7 @@ es_status es_features_finish(es_features *f)
             push_samples(f, &mirrored, 1);
         }
     } else if (f->cfg.padding == ES_PADDING_CENTER_ZERO) {
-        memset(f->block, 0, BLOCK_SAMPLES * sizeof(double));
-        for (size_t left = f->pad; left > 0;) {
-            size_t take = left < BLOCK_SAMPLES ? left : BLOCK_SAMPLES;
-            push_samples(f, f->block, take);
-            left -= take;
-        }
+        push_zeros(f, f->pad);
     }
     if (f->cfg.normalization == ES_NORM_UTTERANCE)
         normalise_utterance(f);
