@@ -18,6 +18,9 @@ const char *es_status_str(es_status status)
     case ES_ERR_BUFFER_TOO_SMALL: return "output buffer is too small";
     case ES_ERR_BAD_STATE: return "call not allowed in the object's current state";
     case ES_ERR_OUT_OF_MEMORY: return "out of memory";
+    case ES_ERR_IO: return "a file cannot be opened, read, written or mapped";
+    case ES_ERR_FORMAT: return "the file's content is malformed";
+    case ES_ERR_UNSUPPORTED: return "the file is valid but not supported";
     }
     return "unknown status";
 }

@@ -48,7 +48,10 @@ typedef enum {
     ES_ERR_TOO_SHORT = 6,      /* input too short to produce a result (e.g. < one window) */
     ES_ERR_BUFFER_TOO_SMALL = 7, /* an output buffer's capacity is below what is needed */
     ES_ERR_BAD_STATE = 8,      /* call not allowed in this state (e.g. accept after finish) */
-    ES_ERR_OUT_OF_MEMORY = 9   /* an allocation failed; the object is unchanged */
+    ES_ERR_OUT_OF_MEMORY = 9,  /* an allocation failed; the object is unchanged */
+    ES_ERR_IO = 10,            /* a file cannot be opened, read, written or memory-mapped */
+    ES_ERR_FORMAT = 11,        /* a file's content is malformed (err says where: "ARPA line 812: ...") */
+    ES_ERR_UNSUPPORTED = 12    /* valid but unsupported content (binary version, byte order, order > 6) */
 } es_status;
 
 /* A static, human-readable description of a status (never NULL). */
@@ -201,6 +204,91 @@ es_status es_features_compute_float(es_features *f, const float *samples, size_t
                                     float *out, size_t capacity_frames, size_t *out_frames);
 es_status es_features_compute_int16(es_features *f, const int16_t *samples, size_t n,
                                     float *out, size_t capacity_frames, size_t *out_frames);
+
+/* ---------------------------------------------------------------- n-gram language model
+ *
+ * A back-off n-gram LM (orders 1..ES_LM_MAX_ORDER) loaded from an ARPA file or from
+ * edgestt's binary format (memory-mapped: loading does not parse or copy, it is O(1)).
+ * Scores are log10 and equal KenLM's (probing model) on the same ARPA, including its
+ * handling of <unk> (added with log10 prob -100 when the ARPA lacks it), of <s>
+ * (context only) and of n-grams whose right-aligned lower n-grams were pruned.
+ *
+ *     es_lm *lm = NULL;
+ *     if (es_lm_load("lm.eslm", &lm, err, sizeof err) != ES_OK) ... err says why
+ *     es_lm_state s, next;
+ *     es_lm_bos_state(lm, &s);
+ *     float p = es_lm_score(lm, &s, es_lm_word_id(lm, "hello", 5), &next);  s = next; ...
+ *     es_lm_free(lm);
+ *
+ * A loaded LM is read-only: any number of threads may query it at once. */
+
+#define ES_LM_MAX_ORDER 6
+
+typedef struct es_lm es_lm;
+
+/* The context after some words: fixed size, copyable by value, comparable with memcmp
+ * (unused slots are zero). words[0] is the most recent word. */
+typedef struct {
+    uint32_t length;       /* context words kept, <= order - 1 */
+    uint32_t words[5];     /* [ES_LM_MAX_ORDER - 1] word ids, most recent first */
+    float backoff[5];      /* [ES_LM_MAX_ORDER - 1] log10 back-off of the context of length i+1 */
+} es_lm_state;
+
+/* Loads an ARPA text file or an edgestt binary LM (recognised by its magic bytes).
+ * Binary: the header checksum and every size and offset are checked, the data is not
+ * read (O(1)); es_lm_verify checks the data. ARPA errors say the line number.
+ * ES_ERR_IO, ES_ERR_FORMAT, ES_ERR_UNSUPPORTED, ES_ERR_OUT_OF_MEMORY. */
+es_status es_lm_load(const char *path, es_lm **out, char *err, size_t err_len);
+/* Full check of a loaded LM: the data checksum (binary) and the structure (sorted,
+ * in-range tables). O(size). ES_OK or ES_ERR_FORMAT. Queries on an unverified corrupt
+ * file never read out of bounds; they may return wrong scores. */
+es_status es_lm_verify(const es_lm *lm, char *err, size_t err_len);
+/* Writes the binary format. quantize_bits: 0 (float32, exact) or 8 (per-order codebooks
+ * of 256 values for probabilities and back-offs of orders >= 2; unigrams stay exact). */
+es_status es_lm_write_binary(const es_lm *lm, const char *path, int quantize_bits, char *err, size_t err_len);
+void es_lm_free(es_lm *lm);
+
+int es_lm_order(const es_lm *lm);
+/* Number of words, including <unk>, <s> and </s>. Word ids are 0 .. vocab_size-1. */
+size_t es_lm_vocab_size(const es_lm *lm);
+/* Number of n-grams of order n (1-based) as listed in the source ARPA (for n == 1 this
+ * includes a <unk> added when the ARPA lacked one); 0 when n is out of range. */
+uint64_t es_lm_ngram_count(const es_lm *lm, int n);
+/* 0 (exact) or 8. */
+int es_lm_quantize_bits(const es_lm *lm);
+/* Bytes of LM data (the binary file's size; for an ARPA, the size it would have). */
+size_t es_lm_size_bytes(const es_lm *lm);
+
+/* Word ids. 0 is <unk> (returned for every unknown word), 1 is <s>, 2 is </s>; the other
+ * words follow in byte-wise sorted order. es_lm_word returns the NUL-terminated word
+ * (owned by the LM) or NULL when id >= vocab_size. */
+uint32_t es_lm_word_id(const es_lm *lm, const char *word, size_t len);
+const char *es_lm_word(const es_lm *lm, uint32_t id);
+
+/* The context at the start of a sentence (after <s>) and the empty context. */
+void es_lm_bos_state(const es_lm *lm, es_lm_state *out);
+void es_lm_null_state(const es_lm *lm, es_lm_state *out);
+/* log10 P(word | in); writes the context after word to out (out may equal in). Ids out of
+ * range count as <unk>. es_lm_score_detail also reports the length of the n-gram that
+ * matched (1 = unigram, after backing off); ngram_length may be NULL. */
+float es_lm_score(const es_lm *lm, const es_lm_state *in, uint32_t word, es_lm_state *out);
+float es_lm_score_detail(const es_lm *lm, const es_lm_state *in, uint32_t word, es_lm_state *out,
+                         int *ngram_length);
+/* A whole sentence of words separated by ASCII white space (space, \t \n \v \f \r: as
+ * kenlm, which splits the UTF-8 bytes with Python's bytes.split). bos: start from <s>, else from the null
+ * context; eos: add log10 P(</s> | ...). The total is summed in float in the order KenLM
+ * sums it. num_words excludes </s>; num_oov counts words scored as <unk>. Out pointers
+ * other than total_log10 may be NULL. */
+es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, int bos, int eos,
+                               float *total_log10, size_t *num_words, size_t *num_oov);
+
+/* The vocabulary as a lexicon for decoders. "Words" here are all vocabulary entries except
+ * <unk>, <s> and </s>. is_word: the bytes are such a word. has_prefix: some word starts with
+ * these bytes (the empty prefix: any word at all). prefix_range: the ids [*first, *end) of
+ * the words starting with the prefix (they are contiguous: ids follow byte order). */
+int es_lm_is_word(const es_lm *lm, const char *word, size_t len);
+int es_lm_has_prefix(const es_lm *lm, const char *prefix, size_t len);
+es_status es_lm_prefix_range(const es_lm *lm, const char *prefix, size_t len, uint32_t *first, uint32_t *end);
 
 /* cffi:end */
 

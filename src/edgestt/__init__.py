@@ -5,6 +5,7 @@ from .errors import (
     ClosedError,
     EdgeSTTError,
     EmptyInput,
+    FileError,
     FormatError,
     InputTooShort,
     InvalidArgument,
@@ -14,8 +15,10 @@ from .errors import (
     NativeMemoryError,
     NonFiniteInput,
     StateError,
+    UnsupportedFormat,
 )
 from .features import FeatureConfig, Features
+from .lm import LanguageModel, LMState
 
 __version__ = _ffi_module.string(_lib.es_version()).decode()
 
@@ -25,15 +28,19 @@ __all__ = [
     "EdgeSTTError",
     "EmptyInput",
     "FeatureConfig",
+    "FileError",
     "Features",
     "FormatError",
     "InputTooShort",
     "InvalidArgument",
     "InvalidAudio",
     "InvalidConfig",
+    "LMState",
+    "LanguageModel",
     "ModelError",
     "NativeMemoryError",
     "NonFiniteInput",
     "StateError",
+    "UnsupportedFormat",
     "__version__",
 ]

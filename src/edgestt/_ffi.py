@@ -19,6 +19,9 @@ _STATUS_TO_ERROR = {
     lib.ES_ERR_BUFFER_TOO_SMALL: errors.BufferTooSmall,
     lib.ES_ERR_BAD_STATE: errors.StateError,
     lib.ES_ERR_OUT_OF_MEMORY: errors.NativeMemoryError,
+    lib.ES_ERR_IO: errors.FileError,
+    lib.ES_ERR_FORMAT: errors.FormatError,
+    lib.ES_ERR_UNSUPPORTED: errors.UnsupportedFormat,
 }
 
 

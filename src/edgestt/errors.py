@@ -54,5 +54,14 @@ class FormatError(EdgeSTTError, ValueError):
     """A file is not in the expected format."""
 
 
+class UnsupportedFormat(FormatError):
+    """A file is valid but uses something this version does not support (binary version,
+    byte order, n-gram order above 6)."""
+
+
+class FileError(EdgeSTTError, OSError):
+    """A file cannot be opened, read, written or memory-mapped."""
+
+
 class NativeMemoryError(EdgeSTTError, MemoryError):
     """The C core could not allocate memory; the object is unchanged."""

@@ -1,0 +1,402 @@
+/* The n-gram LM object: loading (ARPA or binary, by magic), queries, writing.
+ *
+ * Scoring follows KenLM's probing model exactly (lm/model.cc: FullScore, ResumeScore): the
+ * matched n-gram is extended leftwards one context word at a time through the suffix trie,
+ * stopping at the first missing entry; the back-offs of the longer contexts held in the
+ * state are then added, in float, in the same order. The state keeps the context up to the
+ * longest entry marked "ext" (see arpa.c), as KenLM does, so states compare equal when and
+ * only when KenLM's do. */
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if !defined(_WIN32)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+#include "lm_internal.h"
+
+typedef char es__lm_state_size_check[(sizeof(((es_lm_state *)0)->words) / sizeof(uint32_t) == ES_LM_MAX_ORDER - 1)
+                                         ? 1
+                                         : -1];
+
+/* ---------------------------------------------------------------- files */
+
+typedef struct {
+    void *data;
+    size_t size;
+    int mapped;
+} file_view;
+
+static void file_view_close(file_view *f)
+{
+#if !defined(_WIN32)
+    if (f->mapped && f->data != NULL)
+        munmap(f->data, f->size);
+    else
+#endif
+        free(f->data);
+    memset(f, 0, sizeof *f);
+}
+
+static es_status file_view_open(const char *path, file_view *f, char *err, size_t err_len)
+{
+    memset(f, 0, sizeof *f);
+#if !defined(_WIN32)
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return es__fail(ES_ERR_IO, err, err_len, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return es__fail(ES_ERR_IO, err, err_len, "cannot stat %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return es__fail(ES_ERR_IO, err, err_len, "%s is not a regular file", path);
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
+        close(fd);
+        return es__fail(ES_ERR_IO, err, err_len, "%s is too large to map", path);
+    }
+    f->size = (size_t)st.st_size;
+    if (f->size == 0) {
+        close(fd);
+        return es__fail(ES_ERR_FORMAT, err, err_len, "%s is empty", path);
+    }
+    void *p = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED)
+        return es__fail(ES_ERR_IO, err, err_len, "cannot map %s: %s", path, strerror(e));
+    f->data = p;
+    f->mapped = 1;
+    return ES_OK;
+#else
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return es__fail(ES_ERR_IO, err, err_len, "cannot open %s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == NULL) {
+            fclose(fp);
+            return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "out of memory reading %s", path);
+        }
+        n += fread(buf + n, 1, cap - n, fp);
+        if (n < cap)
+            break;
+        char *nb = realloc(buf, cap * 2);
+        if (nb == NULL)
+            free(buf);
+        buf = nb, cap *= 2;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return es__fail(ES_ERR_IO, err, err_len, "cannot read %s", path);
+    }
+    if (n == 0) {
+        free(buf);
+        return es__fail(ES_ERR_FORMAT, err, err_len, "%s is empty", path);
+    }
+    f->data = buf;
+    f->size = n;
+    return ES_OK;
+#endif
+}
+
+/* ---------------------------------------------------------------- load / free */
+
+static es_status lm_from_tables(es__lm_tables *t, es_lm **out, char *err, size_t err_len)
+{
+    uint8_t *img = NULL;
+    size_t size = 0;
+    es_status st = es__lm_encode(t, 0, &img, &size, err, err_len);
+    es__lm_tables_free(t);
+    if (st != ES_OK)
+        return st;
+    es_lm *lm = calloc(1, sizeof *lm);
+    if (lm == NULL) {
+        free(img);
+        return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "out of memory");
+    }
+    st = es__lm_attach(lm, img, size, 1, err, err_len);
+    if (st != ES_OK) {
+        free(img);
+        free(lm);
+        return st;
+    }
+    lm->owned = img;
+    *out = lm;
+    return ES_OK;
+}
+
+es_status es__lm_from_arpa_memory(const char *text, size_t len, es_lm **out, char *err, size_t err_len)
+{
+    if (out == NULL)
+        return es__fail(ES_ERR_NULL_ARGUMENT, err, err_len, "out is NULL");
+    es__lm_tables t;
+    es_status st = es__arpa_parse(text, len, &t, err, err_len);
+    if (st != ES_OK)
+        return st;
+    return lm_from_tables(&t, out, err, err_len);
+}
+
+es_status es_lm_load(const char *path, es_lm **out, char *err, size_t err_len)
+{
+    if (path == NULL || out == NULL)
+        return es__fail(ES_ERR_NULL_ARGUMENT, err, err_len, "path or out is NULL");
+    file_view f;
+    es_status st = file_view_open(path, &f, err, err_len);
+    if (st != ES_OK)
+        return st;
+    if (f.size >= 8 && memcmp(f.data, es__lm_magic, 8) == 0) {
+        es_lm *lm = calloc(1, sizeof *lm);
+        if (lm == NULL) {
+            file_view_close(&f);
+            return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "out of memory");
+        }
+        st = es__lm_attach(lm, f.data, f.size, 1, err, err_len);
+        if (st != ES_OK) {
+            free(lm);
+            file_view_close(&f);
+            return st;
+        }
+        if (f.mapped) {
+            lm->map = f.data;
+            lm->map_size = f.size;
+        } else {
+            lm->owned = f.data;
+        }
+        *out = lm;
+        return ES_OK;
+    }
+    st = es__lm_from_arpa_memory(f.data, f.size, out, err, err_len);
+    file_view_close(&f);
+    return st;
+}
+
+void es_lm_free(es_lm *lm)
+{
+    if (lm == NULL)
+        return;
+#if !defined(_WIN32)
+    if (lm->map != NULL)
+        munmap(lm->map, lm->map_size);
+#endif
+    free(lm->owned);
+    free(lm);
+}
+
+es_status es_lm_write_binary(const es_lm *lm, const char *path, int quantize_bits, char *err, size_t err_len)
+{
+    if (lm == NULL || path == NULL)
+        return es__fail(ES_ERR_NULL_ARGUMENT, err, err_len, "lm or path is NULL");
+    if (quantize_bits != 0 && quantize_bits != 8)
+        return es__fail(ES_ERR_INVALID_ARGUMENT, err, err_len, "quantize_bits must be 0 or 8, got %d",
+                        quantize_bits);
+    const uint8_t *img = lm->base;
+    size_t size = lm->size;
+    uint8_t *fresh = NULL;
+    if ((uint32_t)quantize_bits != lm->quant_bits) {
+        es__lm_tables t;
+        es_status st = es__lm_decode(lm, &t, err, err_len);
+        if (st != ES_OK)
+            return st;
+        st = es__lm_encode(&t, quantize_bits, &fresh, &size, err, err_len);
+        es__lm_tables_free(&t);
+        if (st != ES_OK)
+            return st;
+        img = fresh;
+    }
+    FILE *fp = fopen(path, "wb");
+    if (fp == NULL) {
+        int e = errno;
+        free(fresh);
+        return es__fail(ES_ERR_IO, err, err_len, "cannot create %s: %s", path, strerror(e));
+    }
+    size_t wrote = fwrite(img, 1, size, fp);
+    int bad = wrote != size || ferror(fp);
+    bad |= fclose(fp) != 0;
+    free(fresh);
+    if (bad) {
+        remove(path);
+        return es__fail(ES_ERR_IO, err, err_len, "cannot write %s", path);
+    }
+    return ES_OK;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+int es_lm_order(const es_lm *lm) { return lm == NULL ? 0 : (int)lm->order; }
+
+size_t es_lm_vocab_size(const es_lm *lm) { return lm == NULL ? 0 : lm->vocab_size; }
+
+uint64_t es_lm_ngram_count(const es_lm *lm, int n)
+{
+    if (lm == NULL || n < 1 || n > (int)lm->order)
+        return 0;
+    return lm->arpa_counts[n - 1];
+}
+
+int es_lm_quantize_bits(const es_lm *lm) { return lm == NULL ? 0 : (int)lm->quant_bits; }
+
+size_t es_lm_size_bytes(const es_lm *lm) { return lm == NULL ? 0 : lm->size; }
+
+/* ---------------------------------------------------------------- queries */
+
+/* The slot of n-gram (parent, word) in level lv, or UINT64_MAX. Linear probing over
+ * records that hold their key in full: exact, and bounded by the table size. */
+static uint64_t find_entry(const es__lm_level *lv, uint32_t parent, uint32_t word)
+{
+    uint64_t S = lv->slots;
+    uint64_t s = es__lm_slot(parent, word, S);
+    for (uint64_t probes = 0; probes < S; probes++) {
+        uint32_t p1 = es__rec_parent1(lv, s);
+        if (p1 == 0)
+            return UINT64_MAX;
+        if (p1 == parent + 1u && es__rec_word(lv, s) == word)
+            return s;
+        s = s + 1 == S ? 0 : s + 1;
+    }
+    return UINT64_MAX;
+}
+
+void es_lm_bos_state(const es_lm *lm, es_lm_state *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof *out);
+    if (lm == NULL || lm->order < 2)
+        return;
+    out->length = 1;
+    out->words[0] = 1; /* <s> */
+    out->backoff[0] = lm->uni[1].backoff;
+}
+
+void es_lm_null_state(const es_lm *lm, es_lm_state *out)
+{
+    (void)lm;
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+}
+
+float es_lm_score_detail(const es_lm *lm, const es_lm_state *in_state, uint32_t word, es_lm_state *out,
+                         int *ngram_length)
+{
+    es_lm_state in, res;
+    if (lm == NULL) {
+        if (out)
+            memset(out, 0, sizeof *out);
+        if (ngram_length)
+            *ngram_length = 0;
+        return 0.0f;
+    }
+    if (in_state != NULL)
+        in = *in_state;
+    else
+        memset(&in, 0, sizeof in);
+    memset(&res, 0, sizeof res);
+    uint32_t N = lm->order;
+    uint32_t inlen = in.length;
+    if (inlen > N - 1)
+        inlen = N - 1;
+    if (word >= lm->vocab_size)
+        word = 0;
+
+    const es__lm_unigram *u = &lm->uni[word];
+    float p = u->prob;
+    float ob[ES_LM_MAX_ORDER];
+    ob[0] = u->backoff;
+    uint32_t out_len = (u->flags & ES__EXT) ? 1u : 0u;
+    uint32_t ngram = 1;
+    unsigned left = u->flags & ES__LEFT;
+    uint32_t node = word;
+    for (uint32_t j = 0; j < inlen && left; j++) {
+        uint32_t k = j + 2; /* order being looked up */
+        const es__lm_level *lv = &lm->level[k - 1];
+        uint64_t idx = find_entry(lv, node, in.words[j]);
+        if (idx == UINT64_MAX)
+            break;
+        p = es__rec_prob(lv, idx);
+        ngram = k;
+        if (k == N)
+            break;
+        ob[j + 1] = es__rec_backoff(lv, idx);
+        unsigned f = es__rec_flags(lv, idx);
+        if (f & ES__EXT)
+            out_len = k;
+        left = f & ES__LEFT;
+        node = (uint32_t)idx;
+    }
+    for (uint32_t i = ngram - 1; i < inlen; i++)
+        p += in.backoff[i];
+    res.length = out_len;
+    if (out_len > 0) {
+        res.words[0] = word;
+        res.backoff[0] = ob[0];
+        for (uint32_t i = 1; i < out_len; i++) {
+            res.words[i] = in.words[i - 1];
+            res.backoff[i] = ob[i];
+        }
+    }
+    if (out != NULL)
+        *out = res;
+    if (ngram_length != NULL)
+        *ngram_length = (int)ngram;
+    return p;
+}
+
+float es_lm_score(const es_lm *lm, const es_lm_state *in, uint32_t word, es_lm_state *out)
+{
+    return es_lm_score_detail(lm, in, word, out, NULL);
+}
+
+static int is_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0d); }
+
+es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, int bos, int eos, float *total_log10,
+                               size_t *num_words, size_t *num_oov)
+{
+    if (lm == NULL || total_log10 == NULL || (text == NULL && len > 0))
+        return ES_ERR_NULL_ARGUMENT;
+    es_lm_state s;
+    if (bos)
+        es_lm_bos_state(lm, &s);
+    else
+        es_lm_null_state(lm, &s);
+    float total = 0.0f;
+    size_t words = 0, oov = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && is_space((unsigned char)text[i]))
+            i++;
+        if (i >= len)
+            break;
+        size_t start = i;
+        while (i < len && !is_space((unsigned char)text[i]))
+            i++;
+        uint32_t id = es_lm_word_id(lm, text + start, i - start);
+        total += es_lm_score(lm, &s, id, &s);
+        words++;
+        oov += id == 0;
+    }
+    if (eos)
+        total += es_lm_score(lm, &s, 2, &s);
+    *total_log10 = total;
+    if (num_words)
+        *num_words = words;
+    if (num_oov)
+        *num_oov = oov;
+    return ES_OK;
+}
