@@ -11,6 +11,7 @@
 #endif
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,8 +211,12 @@ es_status es_lm_write_binary(const es_lm *lm, const char *path, int quantize_bit
     size_t size = lm->size;
     uint8_t *fresh = NULL;
     if ((uint32_t)quantize_bits != lm->quant_bits) {
+        /* Re-encoding trusts the data: check it first (a plain copy needs no check). */
+        es_status st = es_lm_verify(lm, err, err_len);
+        if (st != ES_OK)
+            return st;
         es__lm_tables t;
-        es_status st = es__lm_decode(lm, &t, err, err_len);
+        st = es__lm_decode(lm, &t, err, err_len);
         if (st != ES_OK)
             return st;
         st = es__lm_encode(&t, quantize_bits, &fresh, &size, err, err_len);
@@ -365,38 +370,166 @@ float es_lm_score(const es_lm *lm, const es_lm_state *in, uint32_t word, es_lm_s
 
 static int is_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0d); }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define ES__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define ES__PREFETCH(p) ((void)0)
+#endif
+
+#define BATCH 64
+#define HIST (ES_LM_MAX_ORDER - 1)
+#define NOSLOT UINT64_MAX
+
+/* Lookup results of one position: the chain of n-grams ending at its word, found with the
+ * full history, one entry per order up to depth. */
+typedef struct {
+    float prob[ES_LM_MAX_ORDER];
+    float backoff[ES_LM_MAX_ORDER];
+    uint64_t slot[ES_LM_MAX_ORDER];
+    uint64_t start;
+    unsigned depth, ext, left; /* ext: bit k-1 set when the order-k entry has ES__EXT */
+} chain;
+
+/* Sentence scoring, batched: the lookups of different words do not depend on each other
+ * (an n-gram's key is its words, not the previous state), so each order is looked up for
+ * up to BATCH words at once, with the table lines prefetched first: the cache misses
+ * overlap instead of queueing. The scores are then assembled word by word exactly as
+ * es_lm_score does (the state length of KenLM caps the usable chain, back-offs are added
+ * in the same order, in float), so the total is bit-identical to scoring word by word. */
 es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, int bos, int eos, float *total_log10,
                                size_t *num_words, size_t *num_oov)
 {
     if (lm == NULL || total_log10 == NULL || (text == NULL && len > 0))
         return ES_ERR_NULL_ARGUMENT;
-    es_lm_state s;
-    if (bos)
-        es_lm_bos_state(lm, &s);
-    else
-        es_lm_null_state(lm, &s);
-    float total = 0.0f;
-    size_t words = 0, oov = 0;
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && is_space((unsigned char)text[i]))
-            i++;
-        if (i >= len)
-            break;
-        size_t start = i;
-        while (i < len && !is_space((unsigned char)text[i]))
-            i++;
-        uint32_t id = es_lm_word_id(lm, text + start, i - start);
-        total += es_lm_score(lm, &s, id, &s);
-        words++;
-        oov += id == 0;
+    const uint32_t N = lm->order;
+    uint32_t ids[HIST + BATCH];
+    uint64_t hashes[BATCH];
+    chain P[BATCH];
+    unsigned prev_len = 0; /* KenLM's state: length and back-offs */
+    float prev_bo[ES_LM_MAX_ORDER] = {0};
+    uint64_t avail = 0; /* history words before the batch */
+    memset(ids, 0, sizeof ids);
+    if (bos) {
+        ids[HIST - 1] = 1;
+        avail = 1;
+        if (N >= 2) {
+            prev_len = 1;
+            prev_bo[0] = lm->uni[1].backoff;
+        }
     }
-    if (eos)
-        total += es_lm_score(lm, &s, 2, &s);
+    float total = 0.0f;
+    size_t words = 0, oov = 0, at = 0;
+    int eos_done = !eos;
+    for (;;) {
+        /* tokens -> hashes -> ids, prefetching the vocabulary slots and unigrams */
+        unsigned n = 0;
+        while (n < BATCH) {
+            while (at < len && is_space((unsigned char)text[at]))
+                at++;
+            if (at >= len)
+                break;
+            size_t start = at;
+            while (at < len && !is_space((unsigned char)text[at]))
+                at++;
+            hashes[n] = es__word_hash(text + start, at - start);
+            ES__PREFETCH(lm->voc_hash + (hashes[n] & (((uint64_t)1 << lm->hash_bits) - 1u)));
+            n++;
+        }
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t id = es__vocab_find_hashed(lm->voc_hash, lm->hash_bits, lm->vocab_size, hashes[i]);
+            if (id == ES__LM_NO_WORD)
+                id = 0;
+            ids[HIST + i] = id;
+            ES__PREFETCH(lm->uni + id);
+            oov += id == 0;
+        }
+        words += n;
+        if (n < BATCH && !eos_done) {
+            ids[HIST + n++] = 2;
+            eos_done = 1;
+        }
+        if (n == 0)
+            break;
+
+        for (unsigned i = 0; i < n; i++) {
+            const es__lm_unigram *u = &lm->uni[ids[HIST + i]];
+            P[i].prob[0] = u->prob;
+            P[i].backoff[0] = u->backoff;
+            P[i].slot[0] = ids[HIST + i];
+            P[i].depth = 1;
+            P[i].ext = (u->flags & ES__EXT) ? 1u : 0u;
+            P[i].left = (u->flags & ES__LEFT) != 0;
+        }
+        for (uint32_t k = 2; k <= N; k++) {
+            const es__lm_level *lv = &lm->level[k - 1];
+            for (unsigned i = 0; i < n; i++) {
+                P[i].start = NOSLOT;
+                if (P[i].depth == k - 1 && P[i].left && avail + i >= k - 1) {
+                    uint32_t ctx = ids[HIST + i - (k - 1)];
+                    P[i].start = es__lm_slot((uint32_t)P[i].slot[k - 2], ctx, lv->slots);
+                    ES__PREFETCH(lv->data + (size_t)((P[i].start * lv->rec_bits) >> 3));
+                }
+            }
+            for (unsigned i = 0; i < n; i++) {
+                if (P[i].start == NOSLOT)
+                    continue;
+                uint32_t parent = (uint32_t)P[i].slot[k - 2], ctx = ids[HIST + i - (k - 1)];
+                uint64_t s = P[i].start, S = lv->slots, idx = NOSLOT;
+                for (uint64_t probes = 0; probes < S; probes++) {
+                    uint32_t p1 = es__rec_parent1(lv, s);
+                    if (p1 == 0)
+                        break;
+                    if (p1 == parent + 1u && es__rec_word(lv, s) == ctx) {
+                        idx = s;
+                        break;
+                    }
+                    s = s + 1 == S ? 0 : s + 1;
+                }
+                if (idx == NOSLOT)
+                    continue;
+                P[i].depth = k;
+                P[i].slot[k - 1] = idx;
+                P[i].prob[k - 1] = es__rec_prob(lv, idx);
+                if (k < N) {
+                    unsigned f = es__rec_flags(lv, idx);
+                    P[i].backoff[k - 1] = es__rec_backoff(lv, idx);
+                    P[i].ext |= (f & ES__EXT) ? 1u << (k - 1) : 0u;
+                    P[i].left = (f & ES__LEFT) != 0;
+                } else {
+                    P[i].left = 0;
+                }
+            }
+        }
+        /* assemble the scores in KenLM's order */
+        for (unsigned i = 0; i < n; i++) {
+            unsigned eff = P[i].depth < prev_len + 1 ? P[i].depth : prev_len + 1;
+            float p = P[i].prob[eff - 1];
+            for (unsigned j = eff - 1; j < prev_len; j++)
+                p += prev_bo[j];
+            total += p;
+            unsigned L = 0;
+            for (unsigned k = 1; k <= eff; k++)
+                if (P[i].ext & (1u << (k - 1)))
+                    L = k;
+            prev_len = L;
+            for (unsigned j = 0; j < L; j++)
+                prev_bo[j] = P[i].backoff[j];
+        }
+        memmove(ids, ids + n, HIST * sizeof *ids);
+        avail += n;
+    }
     *total_log10 = total;
     if (num_words)
         *num_words = words;
     if (num_oov)
         *num_oov = oov;
     return ES_OK;
+}
+
+float es_lm_sentence_log10(const es_lm *lm, const char *text, size_t len, int bos, int eos)
+{
+    float total;
+    if (es_lm_score_sentence(lm, text, len, bos, eos, &total, NULL, NULL) != ES_OK)
+        return (float)NAN;
+    return total;
 }

@@ -158,6 +158,7 @@ es_status es__vocab_hash_fill(uint64_t *table, unsigned bits, const char *string
                               uint32_t vocab_size);
 /* Id of word or ES__LM_NO_WORD (bounded probing: safe on corrupt data). */
 uint32_t es__vocab_find(const uint64_t *table, unsigned bits, uint32_t vocab_size, const char *word, size_t len);
+uint32_t es__vocab_find_hashed(const uint64_t *table, unsigned bits, uint32_t vocab_size, uint64_t hash);
 
 /* ---- images (lm_binary.c) ---- */
 /* Encodes tables into a new malloc'd image. */

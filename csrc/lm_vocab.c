@@ -65,9 +65,13 @@ es_status es__vocab_hash_fill(uint64_t *table, unsigned bits, const char *string
 
 uint32_t es__vocab_find(const uint64_t *table, unsigned bits, uint32_t vocab_size, const char *word, size_t len)
 {
+    return es__vocab_find_hashed(table, bits, vocab_size, es__word_hash(word, len));
+}
+
+uint32_t es__vocab_find_hashed(const uint64_t *table, unsigned bits, uint32_t vocab_size, uint64_t h)
+{
     uint64_t mask = ((uint64_t)1 << bits) - 1;
     unsigned id_bits = es__bits_for(vocab_size);
-    uint64_t h = es__word_hash(word, len);
     uint64_t key = slot_key(h, id_bits);
     uint64_t s = h & mask;
     for (uint64_t probes = 0; probes <= mask; probes++, s = (s + 1) & mask) {

@@ -281,6 +281,8 @@ float es_lm_score_detail(const es_lm *lm, const es_lm_state *in, uint32_t word, 
  * other than total_log10 may be NULL. */
 es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, int bos, int eos,
                                float *total_log10, size_t *num_words, size_t *num_oov);
+/* The same total, returned (NaN when lm is NULL or text is NULL with len > 0). */
+float es_lm_sentence_log10(const es_lm *lm, const char *text, size_t len, int bos, int eos);
 
 /* The vocabulary as a lexicon for decoders. "Words" here are all vocabulary entries except
  * <unk>, <s> and </s>. is_word: the bytes are such a word. has_prefix: some word starts with

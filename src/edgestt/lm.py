@@ -150,12 +150,11 @@ class LanguageModel:
     # ---- scoring
     def score(self, sentence: Union[str, bytes], bos: bool = True, eos: bool = True) -> float:
         """log10 P(sentence [</s>] | [<s>]) of words separated by ASCII white space, as kenlm.Model.score."""
-        data = _text(sentence)
-        out = ffi.new("float *")
-        status = lib.es_lm_score_sentence(self._live(), data, len(data), bos, eos, out, ffi.NULL, ffi.NULL)
-        if status:
-            check(status)
-        return out[0]
+        handle = self._handle
+        if handle is None:
+            raise errors.ClosedError("this LanguageModel is closed")
+        data = sentence.encode("utf-8") if type(sentence) is str else _text(sentence)
+        return lib.es_lm_sentence_log10(handle, data, len(data), bos, eos)
 
     def full_scores(self, sentence: Union[str, bytes], bos: bool = True, eos: bool = True
                     ) -> Iterator[Tuple[float, int, bool]]:
