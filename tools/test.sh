@@ -2,7 +2,9 @@
 # The whole test suite from a fresh clone: installs what it needs, then runs
 #   1. the C tests (ctest) with -Werror,
 #   2. the same C tests under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. the Python tests (pytest) against the installed package.
+#   3. the Python tests (pytest) against the installed package,
+#   4. the LM fuzz harnesses (libFuzzer) for EDGESTT_FUZZ_SECONDS each (default 30), when
+#      clang is installed (skipped with a note otherwise).
 # Usage: bash tools/test.sh      (README "Run the tests"; .ci/run calls exactly this)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +23,16 @@ done
 
 echo "== Python tests"
 python3 -m pytest tests -ra
+
+echo "== Fuzzing (${EDGESTT_FUZZ_SECONDS:-30} s per harness)"
+if command -v clang >/dev/null; then
+  CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DEDGESTT_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+  cmake --build build/fuzz -j "$(nproc)" >/dev/null
+  for harness in arpa binary; do
+    mkdir -p "build/fuzz/corpus_$harness"
+    "build/fuzz/fuzz_$harness" -max_total_time="${EDGESTT_FUZZ_SECONDS:-30}" -max_len=4096 -rss_limit_mb=2048 \
+      -print_final_stats=1 "build/fuzz/corpus_$harness" "tests/fuzz/seeds_$harness" 2>&1 | tail -n 3
+  done
+else
+  echo "clang not found: the fuzz harnesses were skipped (apt-get install clang to run them)"
+fi
