@@ -53,3 +53,46 @@ def test_bad_files_give_a_clear_error(tmp_path, capsys):
     assert "8000 Hz" in capsys.readouterr().err
     assert cli.main(["features", str(tmp_path / "missing.wav")]) == 1
     assert cli.main(["features", str(tmp_path / "x.wav")]) == 1
+
+
+# ---------------------------------------------------------------- edgestt lm
+
+BOOK = """It was the best of times, it was the worst of times. It was the age of wisdom.
+
+It was the age of foolishness. It was the epoch of belief, it was the epoch of incredulity.
+It was the season of Light, it was the season of Darkness."""
+
+
+def test_lm_build_compile_query_perplexity(tmp_path, capsys):
+    kenlm = pytest.importorskip("kenlm")
+    corpus = tmp_path / "book.txt"
+    corpus.write_text(BOOK * 3)
+    arpa, binary, quantised = tmp_path / "lm.arpa", tmp_path / "lm.eslm", tmp_path / "lm.q8.eslm"
+    assert cli.main(["lm", "build", str(corpus), "-o", str(arpa), "--order", "3"]) == 0
+    assert "order 3" in capsys.readouterr().out
+    assert cli.main(["lm", "compile", str(arpa), "-o", str(binary)]) == 0
+    assert cli.main(["lm", "compile", str(arpa), "-o", str(quantised), "--quantize"]) == 0
+    assert "bytes per n-gram" in capsys.readouterr().out
+
+    sentence = "it was the age of light"
+    assert cli.main(["lm", "query", str(binary), sentence, "--words"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines[:-1]] == sentence.split() + ["</s>"]
+    total = float(lines[-1].split("\t")[0])
+    assert total == pytest.approx(kenlm.Model(str(arpa)).score(sentence), abs=1e-4)
+    assert total == pytest.approx(sum(float(line.split("\t")[1]) for line in lines[:-1]), abs=1e-4)
+
+    held_out = tmp_path / "held_out.txt"
+    held_out.write_text("It was the age of belief.\nIt was the season of wisdom.\n")
+    assert cli.main(["lm", "perplexity", str(quantised), str(held_out), "--text-mode", "lines"]) == 0
+    assert "over 2 sentences" in capsys.readouterr().out
+
+
+def test_lm_errors_are_reported_not_raised(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    assert cli.main(["lm", "build", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "x.arpa")]) == 1
+    assert cli.main(["lm", "build", str(tmp_path / "empty.txt"), "-o", str(tmp_path / "x.arpa")]) == 1
+    assert cli.main(["lm", "query", str(tmp_path / "empty.txt"), "a b"]) == 1
+    assert cli.main(["lm", "build", str(tmp_path / "empty.txt"), "-o", "x", "--order", "9"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("edgestt: error:") == 4

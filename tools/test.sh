@@ -2,9 +2,9 @@
 # The whole test suite from a fresh clone: installs what it needs, then runs
 #   1. the C tests (ctest) with -Werror,
 #   2. the same C tests under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. the Python tests (pytest) against the installed package,
-#   4. the LM fuzz harnesses (libFuzzer) for EDGESTT_FUZZ_SECONDS each (default 30), when
-#      clang is installed (skipped with a note otherwise).
+#   3. the LM fuzz harnesses (libFuzzer) for EDGESTT_FUZZ_SECONDS each (default 30), when
+#      clang is installed (skipped with a note otherwise),
+#   4. the Python tests (pytest) against the installed package.
 # Usage: bash tools/test.sh      (README "Run the tests"; .ci/run calls exactly this)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +21,6 @@ for build in release sanitize; do
   (cd "build/$build" && ctest --output-on-failure)
 done
 
-echo "== Python tests"
-python3 -m pytest tests -ra
-
 echo "== Fuzzing (${EDGESTT_FUZZ_SECONDS:-30} s per harness)"
 if command -v clang >/dev/null; then
   CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DEDGESTT_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
@@ -36,3 +33,7 @@ if command -v clang >/dev/null; then
 else
   echo "clang not found: the fuzz harnesses were skipped (apt-get install clang to run them)"
 fi
+
+# Last, so that pytest's summary closes the output.
+echo "== Python tests"
+python3 -m pytest tests -ra

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,102 @@ def features_command(args) -> int:
     return 0
 
 
+def lm_build_command(args) -> int:
+    from . import lm_build
+
+    if args.prune is not None and len(args.prune) == 0:
+        raise errors.InvalidArgument("--prune needs at least one count threshold")
+    stats = lm_build.build_arpa(
+        [Path(p) for p in args.corpus], args.output, order=args.order, vocab_limit=args.vocab_limit,
+        prune=args.prune, method=args.method, text_mode=args.text_mode,
+        log=(lambda message: print(message, file=sys.stderr)) if args.verbose else None,
+    )
+    counts = " ".join(f"{n + 1}-grams {c:,}" for n, c in enumerate(stats.counts))
+    print(f"{args.output}: order {args.order}, {stats.sentences:,} sentences, {stats.tokens:,} words, "
+          f"vocabulary {stats.vocab_size:,}; {counts}; {sum(stats.seconds.values()):.1f} s")
+    return 0
+
+
+def lm_compile_command(args) -> int:
+    from .lm import LanguageModel
+
+    with LanguageModel(args.arpa) as lm:
+        lm.save(args.output, quantize=args.quantize)
+        total = sum(lm.counts)
+    size = Path(args.output).stat().st_size
+    kind = "8-bit quantised" if args.quantize else "exact"
+    print(f"{args.output}: {kind}, {total:,} n-grams, {size:,} bytes ({size / total:.2f} bytes per n-gram)")
+    return 0
+
+
+def _sentences(args):
+    """Sentences from the command line, else one per line from standard input."""
+    if args.sentences:
+        return args.sentences
+    return (line.strip() for line in sys.stdin if line.strip())
+
+
+def lm_query_command(args) -> int:
+    from .lm import LanguageModel
+
+    with LanguageModel(args.lm) as lm:
+        for sentence in _sentences(args):
+            if args.words:
+                words = sentence.split() + ["</s>"]
+                for word, (log10_prob, ngram_length, oov) in zip(words, lm.full_scores(sentence)):
+                    print(f"{word}\t{log10_prob:.6f}\t{ngram_length}-gram{' OOV' if oov else ''}")
+            print(f"{lm.score(sentence):.6f}\t{sentence}")
+    return 0
+
+
+def lm_perplexity_command(args) -> int:
+    from . import text_normalize
+    from .lm import LanguageModel
+
+    with LanguageModel(args.lm) as lm:
+        sentences = list(text_normalize.iter_sentences([Path(p) for p in args.text], mode=args.text_mode))
+        if not sentences:
+            raise errors.EmptyInput("no sentences in the text")
+        print(f"perplexity {lm.perplexity(sentences):.3f} over {len(sentences):,} sentences")
+    return 0
+
+
+def _add_lm_parser(sub) -> None:
+    lm = sub.add_parser("lm", help="build, compile and query n-gram language models")
+    lm_sub = lm.add_subparsers(dest="lm_command", required=True)
+
+    build = lm_sub.add_parser("build", help="estimate an ARPA LM from text (interpolated modified Kneser-Ney)")
+    build.add_argument("corpus", nargs="+", help="UTF-8 text files (books or one sentence per line)")
+    build.add_argument("-o", "--output", required=True, help="the ARPA file to write")
+    build.add_argument("--order", type=int, default=4)
+    build.add_argument("--vocab-limit", type=int, help="keep the N most frequent words; others become <unk>")
+    build.add_argument("--prune", type=int, nargs="*",
+                       help="count thresholds per order, as lmplz: 0 0 1 drops singleton 3-grams and above")
+    build.add_argument("--method", default="modified_kneser_ney",
+                       choices=("modified_kneser_ney", "witten_bell", "add_one"))
+    build.add_argument("--text-mode", default="auto", choices=("auto", "prose", "lines"))
+    build.add_argument("-v", "--verbose", action="store_true", help="progress on standard error")
+    build.set_defaults(run=lm_build_command)
+
+    comp = lm_sub.add_parser("compile", help="ARPA to edgestt's memory-mapped binary format")
+    comp.add_argument("arpa")
+    comp.add_argument("-o", "--output", required=True)
+    comp.add_argument("--quantize", action="store_true", help="8-bit probabilities and back-offs (smaller)")
+    comp.set_defaults(run=lm_compile_command)
+
+    query = lm_sub.add_parser("query", help="log10 score of sentences (arguments, or one per line on stdin)")
+    query.add_argument("lm", help="ARPA or binary LM")
+    query.add_argument("sentences", nargs="*")
+    query.add_argument("--words", action="store_true", help="also each word's log10 probability and n-gram length")
+    query.set_defaults(run=lm_query_command)
+
+    ppl = lm_sub.add_parser("perplexity", help="perplexity of text files (normalised like lm build)")
+    ppl.add_argument("lm", help="ARPA or binary LM")
+    ppl.add_argument("text", nargs="+")
+    ppl.add_argument("--text-mode", default="auto", choices=("auto", "prose", "lines"))
+    ppl.set_defaults(run=lm_perplexity_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edgestt", description="Offline speech-to-text for the Raspberry Pi.")
     parser.add_argument("--version", action="version", version=f"edgestt {__version__}")
@@ -36,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     feat.add_argument("--preset", choices=constants.FEATURE_PRESETS, default=constants.DEFAULT_FEATURE_PRESET)
     feat.add_argument("-o", "--output", help="save the features as .npy (FILE.PRESET.npy per file when several)")
     feat.set_defaults(run=features_command)
+    _add_lm_parser(sub)
     return parser
 
 

@@ -8,7 +8,8 @@ int main(void)
 {
     const es_status all[] = {ES_OK, ES_ERR_NULL_ARGUMENT, ES_ERR_INVALID_ARGUMENT, ES_ERR_INVALID_CONFIG,
                              ES_ERR_NOT_FINITE, ES_ERR_EMPTY_INPUT, ES_ERR_TOO_SHORT, ES_ERR_BUFFER_TOO_SMALL,
-                             ES_ERR_BAD_STATE, ES_ERR_OUT_OF_MEMORY};
+                             ES_ERR_BAD_STATE, ES_ERR_OUT_OF_MEMORY, ES_ERR_IO, ES_ERR_FORMAT,
+                             ES_ERR_UNSUPPORTED};
     size_t n = sizeof all / sizeof all[0];
     for (size_t i = 0; i < n; i++) {
         CHECK(strcmp(es_status_str(all[i]), "unknown status") != 0);
