@@ -63,3 +63,30 @@ def as_audio(audio, what: str = "audio") -> np.ndarray:
     if audio.dtype == np.float64:
         audio = audio.astype(np.float32)
     return audio
+
+
+class NativeObject:
+    """Owns one C handle: `close()` frees it now (idempotent), the garbage collector
+    otherwise; usable as a context manager. Subclasses call `_own(ptr, free_fn)`."""
+
+    _handle = None
+
+    def _own(self, pointer, free_function) -> None:
+        self._handle = ffi.gc(pointer, free_function)
+
+    def close(self) -> None:
+        """Free the C object now (idempotent)."""
+        if self._handle is not None:
+            ffi.release(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _live(self):
+        if self._handle is None:
+            raise errors.ClosedError(f"this {type(self).__name__} is closed")
+        return self._handle

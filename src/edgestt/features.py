@@ -19,7 +19,7 @@ from typing import Optional, Tuple, Union
 import numpy as np
 
 from . import constants, errors
-from ._ffi import as_audio, check, new_err_buffer
+from ._ffi import NativeObject, as_audio, check, new_err_buffer
 from ._native import ffi, lib
 
 _PRESETS = {
@@ -147,7 +147,7 @@ class FeatureConfig:
         check(lib.es_features_config_check(self._to_c(), err, len(err)), err)
 
 
-class Features:
+class Features(NativeObject):
     """A streaming feature extractor. Not thread-safe; use one per stream."""
 
     def __init__(self, config: Union[FeatureConfig, str] = constants.DEFAULT_FEATURE_PRESET):
@@ -158,27 +158,9 @@ class Features:
         err = new_err_buffer()
         out = ffi.new("es_features **")
         check(lib.es_features_new(config._to_c(), out, err, len(err)), err)
-        self._handle = ffi.gc(out[0], lib.es_features_free)
+        self._own(out[0], lib.es_features_free)
         self.config = config
         self.num_features = int(lib.es_features_num_features(self._handle))
-
-    # ---- lifetime
-    def close(self) -> None:
-        """Free the C object now (idempotent)."""
-        if self._handle is not None:
-            ffi.release(self._handle)
-            self._handle = None
-
-    def __enter__(self) -> "Features":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _live(self):
-        if self._handle is None:
-            raise errors.ClosedError("this Features object is closed")
-        return self._handle
 
     # ---- streaming
     def accept(self, audio: np.ndarray) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Tuple, Union
 
 from . import errors
-from ._ffi import check, new_err_buffer
+from ._ffi import NativeObject, check, new_err_buffer
 from ._native import ffi, lib
 
 _STATE_SIZE = ffi.sizeof("es_lm_state")
@@ -58,7 +58,7 @@ def _text(sentence) -> bytes:
     raise errors.InvalidArgument(f"a sentence must be str or bytes, got {type(sentence).__name__}")
 
 
-class LanguageModel:
+class LanguageModel(NativeObject):
     """A back-off n-gram LM (orders 1-6) from an ARPA file or an edgestt binary file.
 
     verify=True also checks a binary file's data checksum and structure (O(size));
@@ -70,7 +70,7 @@ class LanguageModel:
         err = new_err_buffer()
         out = ffi.new("es_lm **")
         check(lib.es_lm_load(encoded, out, err, len(err)), err, context=f"cannot load {self.path}")
-        self._handle = ffi.gc(out[0], lib.es_lm_free)
+        self._own(out[0], lib.es_lm_free)
         self.order = int(lib.es_lm_order(self._handle))
         self.vocab_size = int(lib.es_lm_vocab_size(self._handle))
         self.quantize_bits = int(lib.es_lm_quantize_bits(self._handle))
@@ -78,23 +78,7 @@ class LanguageModel:
         if verify:
             self.verify()
 
-    # ---- lifetime
-    def close(self) -> None:
-        """Free the model now (idempotent). States stay valid values."""
-        if self._handle is not None:
-            ffi.release(self._handle)
-            self._handle = None
-
-    def __enter__(self) -> "LanguageModel":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _live(self):
-        if self._handle is None:
-            raise errors.ClosedError("this LanguageModel is closed")
-        return self._handle
+    # close(), context manager: NativeObject. States stay valid values after close.
 
     def __repr__(self) -> str:
         return f"LanguageModel({self.path!r}, order={self.order}, vocab_size={self.vocab_size})"
