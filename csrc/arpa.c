@@ -343,7 +343,8 @@ static void builder_free(builder *B)
 }
 
 /* Fills the tables: unigrams by id, every order >= 2 as an open-addressing table keyed by
- * (slot of the suffix in the order below, first word), inserted in file order. */
+ * (slot of the suffix in the order below, first word), probed from the hash of the words
+ * (lm_internal.h), inserted in file order. */
 static es_status build_tables(builder *B)
 {
     es__lm_tables *t = B->t;
@@ -377,8 +378,12 @@ static es_status build_tables(builder *B)
         memset(t->word[ki], 0, (size_t)S * sizeof(uint32_t));
         for (uint64_t i = 0; i < n; i++) {
             uint32_t par = k == 2 ? o->parent[i] : prev_slot[o->parent[i]];
-            uint32_t w = o->ids[(size_t)i * k];
-            uint64_t sl = es__lm_slot(par, w, S);
+            const uint32_t *ws = o->ids + (size_t)i * k; /* oldest first */
+            uint32_t w = ws[0];
+            uint64_t h = es__lm_hash_init(ws[k - 1]);
+            for (uint32_t j = k - 1; j-- > 0;)
+                h = es__lm_hash_extend(h, ws[j]);
+            uint64_t sl = es__lm_slot(h, S);
             while (t->parent1[ki][sl] != 0)
                 sl = sl + 1 == S ? 0 : sl + 1;
             t->parent1[ki][sl] = par + 1u;

@@ -261,21 +261,53 @@ size_t es_lm_size_bytes(const es_lm *lm) { return lm == NULL ? 0 : lm->size; }
 
 /* ---------------------------------------------------------------- queries */
 
-/* The slot of n-gram (parent, word) in level lv, or UINT64_MAX. Linear probing over
- * records that hold their key in full: exact, and bounded by the table size. */
-static uint64_t find_entry(const es__lm_level *lv, uint32_t parent, uint32_t word)
+#if defined(__GNUC__) || defined(__clang__)
+#define ES__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define ES__PREFETCH(p) ((void)0)
+#endif
+
+#define NOSLOT UINT64_MAX
+
+/* Prefetches the records a probe from slot s reads: its line and the next (a missing
+ * n-gram is usually decided after a few records: ~8 on average at load 0.75, 40-80 bytes). */
+static inline void prefetch_probe(const es__lm_level *lv, uint64_t s)
+{
+    const uint8_t *p = lv->data + (size_t)((s * lv->rec_bits) >> 3); /* s < slots: 64 bytes of padding follow */
+    ES__PREFETCH(p);
+    ES__PREFETCH(p + 64);
+}
+
+/* The slot of n-gram (parent, word) in level lv, probing from slot s, or NOSLOT. Linear
+ * probing over records that hold their key in full: exact, and bounded by the table size.
+ * The key (parent + 1, word) is read in one load when it fits in 57 bits. */
+static inline uint64_t find_entry(const es__lm_level *lv, uint64_t s, uint32_t parent, uint32_t word)
 {
     uint64_t S = lv->slots;
-    uint64_t s = es__lm_slot(parent, word, S);
+    if (s >= S)
+        return NOSLOT;
+    if (lv->key_bits <= 57) {
+        uint64_t key = ((uint64_t)parent + 1u) | ((uint64_t)word << lv->parent_bits);
+        uint64_t pmask = ((uint64_t)1 << lv->parent_bits) - 1u;
+        for (uint64_t probes = 0; probes < S; probes++) {
+            uint64_t k = es__get_bits(lv->data, s * lv->rec_bits, lv->key_bits);
+            if (k == key)
+                return s;
+            if ((k & pmask) == 0)
+                return NOSLOT;
+            s = s + 1 == S ? 0 : s + 1;
+        }
+        return NOSLOT;
+    }
     for (uint64_t probes = 0; probes < S; probes++) {
         uint32_t p1 = es__rec_parent1(lv, s);
         if (p1 == 0)
-            return UINT64_MAX;
+            return NOSLOT;
         if (p1 == parent + 1u && es__rec_word(lv, s) == word)
             return s;
         s = s + 1 == S ? 0 : s + 1;
     }
-    return UINT64_MAX;
+    return NOSLOT;
 }
 
 void es_lm_bos_state(const es_lm *lm, es_lm_state *out)
@@ -320,7 +352,16 @@ float es_lm_score_detail(const es_lm *lm, const es_lm_state *in_state, uint32_t 
     if (word >= lm->vocab_size)
         word = 0;
 
+    /* the start slots of every order come from the words alone: fetch them all first */
     const es__lm_unigram *u = &lm->uni[word];
+    uint64_t start[ES_LM_MAX_ORDER];
+    uint64_t h = es__lm_hash_init(word);
+    for (uint32_t j = 0; j < inlen; j++) {
+        const es__lm_level *lv = &lm->level[j + 1];
+        h = es__lm_hash_extend(h, in.words[j]);
+        start[j] = es__lm_slot(h, lv->slots);
+        prefetch_probe(lv, start[j]);
+    }
     float p = u->prob;
     float ob[ES_LM_MAX_ORDER];
     ob[0] = u->backoff;
@@ -331,8 +372,8 @@ float es_lm_score_detail(const es_lm *lm, const es_lm_state *in_state, uint32_t 
     for (uint32_t j = 0; j < inlen && left; j++) {
         uint32_t k = j + 2; /* order being looked up */
         const es__lm_level *lv = &lm->level[k - 1];
-        uint64_t idx = find_entry(lv, node, in.words[j]);
-        if (idx == UINT64_MAX)
+        uint64_t idx = find_entry(lv, start[j], node, in.words[j]);
+        if (idx == NOSLOT)
             break;
         p = es__rec_prob(lv, idx);
         ngram = k;
@@ -370,30 +411,14 @@ float es_lm_score(const es_lm *lm, const es_lm_state *in, uint32_t word, es_lm_s
 
 static int is_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0d); }
 
-#if defined(__GNUC__) || defined(__clang__)
-#define ES__PREFETCH(p) __builtin_prefetch(p)
-#else
-#define ES__PREFETCH(p) ((void)0)
-#endif
-
 #define BATCH 64
 #define HIST (ES_LM_MAX_ORDER - 1)
-#define NOSLOT UINT64_MAX
 
-/* Lookup results of one position: the chain of n-grams ending at its word, found with the
- * full history, one entry per order up to depth. */
-typedef struct {
-    float prob[ES_LM_MAX_ORDER];
-    float backoff[ES_LM_MAX_ORDER];
-    uint64_t slot[ES_LM_MAX_ORDER];
-    uint64_t start;
-    unsigned depth, ext, left; /* ext: bit k-1 set when the order-k entry has ES__EXT */
-} chain;
-
-/* Sentence scoring, batched: the lookups of different words do not depend on each other
- * (an n-gram's key is its words, not the previous state), so each order is looked up for
- * up to BATCH words at once, with the table lines prefetched first: the cache misses
- * overlap instead of queueing. The scores are then assembled word by word exactly as
+/* Sentence scoring, batched in two memory rounds: the vocabulary slots of up to BATCH words
+ * are prefetched, then, once the ids are known, the unigrams and the start slots of every
+ * order of every word (the probe starts hash the words, not the matched entries: see
+ * lm_binary.c), so that all the cache misses overlap instead of queueing. The n-gram chains
+ * are then followed in cache and the scores assembled word by word exactly as
  * es_lm_score does (the state length of KenLM caps the usable chain, back-offs are added
  * in the same order, in float), so the total is bit-identical to scoring word by word. */
 es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, int bos, int eos, float *total_log10,
@@ -402,13 +427,14 @@ es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, in
     if (lm == NULL || total_log10 == NULL || (text == NULL && len > 0))
         return ES_ERR_NULL_ARGUMENT;
     const uint32_t N = lm->order;
+    const uint64_t vmask = ((uint64_t)1 << lm->hash_bits) - 1u;
     uint32_t ids[HIST + BATCH];
     uint64_t hashes[BATCH];
-    chain P[BATCH];
-    unsigned prev_len = 0; /* KenLM's state: length and back-offs */
+    uint64_t start[BATCH][ES_LM_MAX_ORDER]; /* [i][k - 1]: probe start of order k */
+    unsigned prev_len = 0;                   /* KenLM's state: length and back-offs */
     float prev_bo[ES_LM_MAX_ORDER] = {0};
     uint64_t avail = 0; /* history words before the batch */
-    memset(ids, 0, sizeof ids);
+    memset(ids, 0, HIST * sizeof *ids);
     if (bos) {
         ids[HIST - 1] = 1;
         avail = 1;
@@ -421,18 +447,18 @@ es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, in
     size_t words = 0, oov = 0, at = 0;
     int eos_done = !eos;
     for (;;) {
-        /* tokens -> hashes -> ids, prefetching the vocabulary slots and unigrams */
+        /* round 1: tokens -> hashes, prefetching the vocabulary slots */
         unsigned n = 0;
         while (n < BATCH) {
             while (at < len && is_space((unsigned char)text[at]))
                 at++;
             if (at >= len)
                 break;
-            size_t start = at;
+            size_t first = at;
             while (at < len && !is_space((unsigned char)text[at]))
                 at++;
-            hashes[n] = es__word_hash(text + start, at - start);
-            ES__PREFETCH(lm->voc_hash + (hashes[n] & (((uint64_t)1 << lm->hash_bits) - 1u)));
+            hashes[n] = es__word_hash(text + first, at - first);
+            ES__PREFETCH(lm->voc_hash + (hashes[n] & vmask));
             n++;
         }
         for (unsigned i = 0; i < n; i++) {
@@ -445,75 +471,65 @@ es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, in
         }
         words += n;
         if (n < BATCH && !eos_done) {
-            ids[HIST + n++] = 2;
+            ids[HIST + n] = 2;
+            ES__PREFETCH(lm->uni + 2);
+            n++;
             eos_done = 1;
         }
         if (n == 0)
             break;
 
+        /* round 2: the start slots of every order, from the words alone */
         for (unsigned i = 0; i < n; i++) {
-            const es__lm_unigram *u = &lm->uni[ids[HIST + i]];
-            P[i].prob[0] = u->prob;
-            P[i].backoff[0] = u->backoff;
-            P[i].slot[0] = ids[HIST + i];
-            P[i].depth = 1;
-            P[i].ext = (u->flags & ES__EXT) ? 1u : 0u;
-            P[i].left = (u->flags & ES__LEFT) != 0;
-        }
-        for (uint32_t k = 2; k <= N; k++) {
-            const es__lm_level *lv = &lm->level[k - 1];
-            for (unsigned i = 0; i < n; i++) {
-                P[i].start = NOSLOT;
-                if (P[i].depth == k - 1 && P[i].left && avail + i >= k - 1) {
-                    uint32_t ctx = ids[HIST + i - (k - 1)];
-                    P[i].start = es__lm_slot((uint32_t)P[i].slot[k - 2], ctx, lv->slots);
-                    ES__PREFETCH(lv->data + (size_t)((P[i].start * lv->rec_bits) >> 3));
-                }
+            uint64_t kmax = avail + i + 1u < N ? avail + i + 1u : N;
+            uint64_t h = es__lm_hash_init(ids[HIST + i]);
+            for (uint32_t k = 2; k <= kmax; k++) {
+                const es__lm_level *lv = &lm->level[k - 1];
+                h = es__lm_hash_extend(h, ids[HIST + i - (k - 1)]);
+                start[i][k - 1] = es__lm_slot(h, lv->slots);
+                prefetch_probe(lv, start[i][k - 1]);
             }
-            for (unsigned i = 0; i < n; i++) {
-                if (P[i].start == NOSLOT)
-                    continue;
-                uint32_t parent = (uint32_t)P[i].slot[k - 2], ctx = ids[HIST + i - (k - 1)];
-                uint64_t s = P[i].start, S = lv->slots, idx = NOSLOT;
-                for (uint64_t probes = 0; probes < S; probes++) {
-                    uint32_t p1 = es__rec_parent1(lv, s);
-                    if (p1 == 0)
-                        break;
-                    if (p1 == parent + 1u && es__rec_word(lv, s) == ctx) {
-                        idx = s;
-                        break;
-                    }
-                    s = s + 1 == S ? 0 : s + 1;
-                }
+        }
+
+        /* the chains, in cache, and the scores in KenLM's order */
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t w = ids[HIST + i];
+            const es__lm_unigram *u = &lm->uni[w];
+            float prob[ES_LM_MAX_ORDER], bo[ES_LM_MAX_ORDER];
+            prob[0] = u->prob;
+            bo[0] = u->backoff;
+            unsigned ext = (u->flags & ES__EXT) ? 1u : 0u; /* bit k-1: the order-k entry has ES__EXT */
+            unsigned left = (u->flags & ES__LEFT) != 0;
+            /* the state caps the usable chain: KenLM looks up at most prev_len + 1 words */
+            unsigned kmax = prev_len + 1u;
+            unsigned depth = 1;
+            uint32_t node = w;
+            for (unsigned k = 2; k <= kmax && left; k++) {
+                const es__lm_level *lv = &lm->level[k - 1];
+                uint64_t idx = find_entry(lv, start[i][k - 1], node, ids[HIST + i - (k - 1)]);
                 if (idx == NOSLOT)
-                    continue;
-                P[i].depth = k;
-                P[i].slot[k - 1] = idx;
-                P[i].prob[k - 1] = es__rec_prob(lv, idx);
-                if (k < N) {
-                    unsigned f = es__rec_flags(lv, idx);
-                    P[i].backoff[k - 1] = es__rec_backoff(lv, idx);
-                    P[i].ext |= (f & ES__EXT) ? 1u << (k - 1) : 0u;
-                    P[i].left = (f & ES__LEFT) != 0;
-                } else {
-                    P[i].left = 0;
-                }
+                    break;
+                depth = k;
+                prob[k - 1] = es__rec_prob(lv, idx);
+                if (k == N)
+                    break;
+                bo[k - 1] = es__rec_backoff(lv, idx);
+                unsigned f = es__rec_flags(lv, idx);
+                ext |= (f & ES__EXT) ? 1u << (k - 1) : 0u;
+                left = (f & ES__LEFT) != 0;
+                node = (uint32_t)idx;
             }
-        }
-        /* assemble the scores in KenLM's order */
-        for (unsigned i = 0; i < n; i++) {
-            unsigned eff = P[i].depth < prev_len + 1 ? P[i].depth : prev_len + 1;
-            float p = P[i].prob[eff - 1];
-            for (unsigned j = eff - 1; j < prev_len; j++)
+            float p = prob[depth - 1];
+            for (unsigned j = depth - 1; j < prev_len; j++)
                 p += prev_bo[j];
             total += p;
             unsigned L = 0;
-            for (unsigned k = 1; k <= eff; k++)
-                if (P[i].ext & (1u << (k - 1)))
+            for (unsigned k = 1; k <= depth; k++)
+                if (ext & (1u << (k - 1)))
                     L = k;
             prev_len = L;
             for (unsigned j = 0; j < L; j++)
-                prev_bo[j] = P[i].backoff[j];
+                prev_bo[j] = bo[j];
         }
         memmove(ids, ids + n, HIST * sizeof *ids);
         avail += n;

@@ -6,7 +6,7 @@
  *
  * Header, 512 bytes:
  *     0  magic "\x89ESLM\r\n\x1a" (8 bytes; catches text-mode and 7-bit transfers)
- *     8  u32 version (1)              12  u32 byte-order mark 0x01020304
+ *     8  u32 version (2)              12  u32 byte-order mark 0x01020304
  *    16  u32 header size (512)        20  u32 order (1..6)
  *    24  u32 quantisation bits (0, 8) 28  u32 vocabulary size V (>= 3)
  *    32  u32 vocabulary hash bits     36  u32 flags (0)
@@ -38,13 +38,18 @@
  *     records per order. An n-gram w1..wk is keyed by (the slot of its suffix w2..wk in
  *     order k-1 -- the word id for bigrams --, w1), and the record stores that key in full,
  *     so lookups are exact (no hash-collision errors, unlike a fingerprint) and no child
- *     pointers are needed. A query extends the matched n-gram leftwards: one table probe
- *     (usually one cache line) per order, as KenLM's probing model.
+ *     pointers are needed. Probing starts at es__lm_slot(h) where h hashes the word ids
+ *     (lm_internal.h: h = init(wk), then extend(h, wj) for j = k-1 .. 1), not the key: the
+ *     start slots of every order are known from the words alone, so a query fetches all of
+ *     them at once (KenLM's probing model) and only then checks the keys, leftwards, in
+ *     cache: one table probe (usually one cache line) per order, no dependent misses.
+ *     (Version 1 started probing at a hash of the key, which needs the suffix's slot first.)
  *       parent+1: bits_for(slots of order k-1) (0 = empty slot); word: bits_for(V-1);
  *       prob: 32 (f32 bits) or 8 (codebook index); below order N also back-off (32 or 8)
  *       and 2 flag bits: ext (kept as context in states), left (a longer n-gram ends with
  *       this one; when clear the search stops, KenLM's independent_left).
- *     Each table is followed by 8 bytes of padding (reads are unaligned 64-bit loads).
+ *     Each table is followed by 64 bytes of padding (reads are unaligned 64-bit loads; a
+ *     probe prefetches the cache line after its start).
  *   Bytes per n-gram at load 0.75, V ~ 2^16, a million entries per order: highest order
  *   ~11.3 (quantised ~6.8), middle orders ~17 (quantised ~9.3).
  */
@@ -102,14 +107,6 @@ void es__set_bits(uint8_t *base, uint64_t bit, unsigned width, uint64_t value)
     memcpy(p, &v, 8);
 }
 
-unsigned es__bits_for(uint64_t max)
-{
-    unsigned b = 1;
-    while (b < 64 && (max >> b) != 0)
-        b++;
-    return b;
-}
-
 uint32_t es__crc32(uint32_t crc, const uint8_t *data, size_t n)
 {
     /* CRC-32 (IEEE 802.3, reflected), four tables built on the stack: no global state. */
@@ -147,7 +144,7 @@ typedef struct {
     es__lm_level lv[6]; /* field geometry (data pointers unset) */
 } layout;
 
-static uint64_t bit_array_bytes(uint64_t entries, unsigned bits) { return (entries * bits + 7u) / 8u + 8u; }
+static uint64_t bit_array_bytes(uint64_t entries, unsigned bits) { return (entries * bits + 7u) / 8u + 64u; }
 
 static void compute_layout(uint32_t order, uint32_t V, const uint64_t *counts, const uint64_t *slots,
                            uint32_t quant, uint64_t strings_size, unsigned hash_bits, layout *L)
@@ -167,6 +164,7 @@ static void compute_layout(uint32_t order, uint32_t V, const uint64_t *counts, c
         lv->word_bits = es__bits_for(V > 0 ? V - 1u : 0);
         lv->word_off = lv->parent_bits;
         lv->prob_off = lv->word_off + lv->word_bits;
+        lv->key_bits = lv->prob_off;
         lv->prob_bits = q;
         if (k < order) {
             lv->backoff_bits = q;
@@ -491,6 +489,24 @@ es_status es__lm_decode(const es_lm *lm, es__lm_tables *t, char *err, size_t err
 
 /* ---------------------------------------------------------------- verify */
 
+/* The word hash of the n-gram in slot i of order k, read from the parent chain (lower
+ * orders must be valid: verify checks them first). */
+static uint64_t record_hash(const es_lm *lm, uint32_t k, uint64_t i)
+{
+    uint32_t w[ES_LM_MAX_ORDER]; /* oldest first */
+    uint64_t at = i;
+    for (uint32_t m = k; m >= 2; m--) {
+        const es__lm_level *lv = &lm->level[m - 1];
+        w[k - m] = es__rec_word(lv, at);
+        at = es__rec_parent1(lv, at) - 1u;
+    }
+    w[k - 1] = (uint32_t)at;
+    uint64_t h = es__lm_hash_init(w[k - 1]);
+    for (uint32_t j = k - 1; j-- > 0;)
+        h = es__lm_hash_extend(h, w[j]);
+    return h;
+}
+
 es_status es_lm_verify(const es_lm *lm, char *err, size_t err_len)
 {
     if (lm == NULL)
@@ -530,7 +546,7 @@ es_status es_lm_verify(const es_lm *lm, char *err, size_t err_len)
             if (w >= V || !parent_ok)
                 return es__fail(ES_ERR_FORMAT, err, err_len, "corrupt %u-gram record at slot %llu", k,
                                 (unsigned long long)i);
-            uint64_t s = es__lm_slot(p1 - 1u, w, lv->slots);
+            uint64_t s = es__lm_slot(record_hash(lm, k, i), lv->slots);
             while (s != i) {
                 if (es__rec_parent1(lv, s) == 0)
                     return es__fail(ES_ERR_FORMAT, err, err_len, "corrupt %u-gram table: slot %llu is unreachable",

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 #define ES__LM_HEADER_SIZE 512u
-#define ES__LM_VERSION 1u
+#define ES__LM_VERSION 2u
 #define ES__LM_BOM 0x01020304u
 #define ES__LM_QBOOK 256u           /* codebook entries per order and kind when quantised */
 #define ES__LM_NO_WORD 0xFFFFFFFFu  /* empty vocabulary hash slot / word not found */
@@ -44,7 +44,9 @@ typedef struct {
 /* The LM as plain arrays. Index k is order k+1. Unigrams (k = 0) are indexed by word id;
  * orders >= 2 are open-addressing tables of slots[k] slots keyed by (parent, word): parent
  * is the slot of the suffix w2..wk in order k (the word id for bigrams), stored + 1 so that
- * 0 marks an empty slot; word is the first (oldest) word w1. */
+ * 0 marks an empty slot; word is the first (oldest) word w1. The probe for w1..wk starts at
+ * es__lm_slot(hash of w1..wk): a hash of the words, not of the key, so that the start slots
+ * of all orders are known from the words alone and can be fetched together. */
 typedef struct {
     uint32_t order;
     uint32_t vocab_size;
@@ -62,15 +64,25 @@ typedef struct {
 } es__lm_tables;
 
 void es__lm_tables_free(es__lm_tables *t);
-/* Slots for n entries (load factor ~0.75) and the start slot of key (parent, word). */
+/* Slots for n entries (load factor ~0.75). */
 uint64_t es__lm_slots_for(uint64_t n);
-static inline uint64_t es__lm_slot(uint32_t parent, uint32_t word, uint64_t slots)
+/* The hash of an n-gram's word ids, built from the newest (predicted) word leftwards:
+ * h(wk) = es__lm_hash_init(wk), h(wj..wk) = es__lm_hash_extend(h(wj+1..wk), wj). */
+static inline uint64_t es__lm_hash_init(uint32_t newest)
 {
-    uint64_t x = (uint64_t)parent * 0x9E3779B97F4A7C15u ^ ((uint64_t)word + 1u) * 0xC2B2AE3D27D4EB4Fu;
-    x ^= x >> 29;
+    return ((uint64_t)newest + 1u) * 0x9E3779B97F4A7C15u;
+}
+static inline uint64_t es__lm_hash_extend(uint64_t h, uint32_t older)
+{
+    return (h ^ ((uint64_t)older + 1u)) * 0xC2B2AE3D27D4EB4Fu;
+}
+/* The start slot of an n-gram of hash h in a table of slots slots (< 2^32). */
+static inline uint64_t es__lm_slot(uint64_t h, uint64_t slots)
+{
+    uint64_t x = h ^ (h >> 29);
     x *= 0xBF58476D1CE4E5B9u;
     x ^= x >> 32;
-    return ((x & 0xFFFFFFFFu) * slots) >> 32; /* slots < 2^32 */
+    return ((x & 0xFFFFFFFFu) * slots) >> 32;
 }
 
 /* One order >= 2 of a loaded image: records of rec_bits, fields at the given bit offsets. */
@@ -78,6 +90,7 @@ typedef struct {
     const uint8_t *data;
     uint64_t count, slots;
     unsigned rec_bits, parent_bits, word_off, prob_off, backoff_off, ext_off, left_off;
+    unsigned key_bits; /* parent_bits + word_bits: the key (parent + 1, word) is the first field */
     unsigned word_bits, prob_bits, backoff_bits;
     const float *prob_book, *backoff_book; /* NULL when not quantised */
 } es__lm_level;
@@ -99,7 +112,7 @@ struct es_lm {
     es__lm_level level[6];     /* index k for order k+1, k >= 1 */
 };
 
-/* ---- bit arrays: little-endian bit order, 8 bytes of padding after each array ---- */
+/* ---- bit arrays: little-endian bit order, 64 bytes of padding after each array ---- */
 static inline uint64_t es__get_bits(const uint8_t *base, uint64_t bit, unsigned width)
 {
     uint64_t v;
@@ -142,7 +155,17 @@ static inline unsigned es__rec_flags(const es__lm_level *lv, uint64_t i)
 }
 
 /* Bits to store values 0..max (at least 1). */
-unsigned es__bits_for(uint64_t max);
+static inline unsigned es__bits_for(uint64_t max)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return max == 0 ? 1u : 64u - (unsigned)__builtin_clzll((unsigned long long)max);
+#else
+    unsigned b = 1;
+    while (b < 64 && (max >> b) != 0)
+        b++;
+    return b;
+#endif
+}
 
 /* ---- checksums ---- */
 uint32_t es__crc32(uint32_t crc, const uint8_t *data, size_t n);
