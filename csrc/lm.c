@@ -454,10 +454,10 @@ es_status es_lm_score_sentence(const es_lm *lm, const char *text, size_t len, in
                 at++;
             if (at >= len)
                 break;
-            size_t first = at;
+            uint64_t h = ES__WORD_HASH_INIT; /* es__word_hash, while splitting */
             while (at < len && !is_space((unsigned char)text[at]))
-                at++;
-            hashes[n] = es__word_hash(text + first, at - first);
+                h = es__word_hash_step(h, (unsigned char)text[at++]);
+            hashes[n] = es__word_hash_finish(h);
             ES__PREFETCH(lm->voc_hash + (hashes[n] & vmask));
             n++;
         }

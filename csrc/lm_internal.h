@@ -175,6 +175,17 @@ uint32_t es__crc32(uint32_t crc, const uint8_t *data, size_t n);
  * index comes from the low bits, so about 64 bits of hash are compared): like KenLM, words
  * are matched by hash, not by string. id_bits = es__bits_for(V), so no slot is all ones. */
 uint64_t es__word_hash(const char *word, size_t len);
+/* es__word_hash in steps: FNV-1a, 64-bit, then a final mix so that the low bits are usable
+ * as a table index. */
+#define ES__WORD_HASH_INIT UINT64_C(0xcbf29ce484222325)
+static inline uint64_t es__word_hash_step(uint64_t h, unsigned char c) { return (h ^ c) * UINT64_C(0x100000001b3); }
+static inline uint64_t es__word_hash_finish(uint64_t h)
+{
+    h ^= h >> 29;
+    h *= UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 32;
+    return h;
+}
 unsigned es__vocab_hash_bits(uint32_t vocab_size);
 /* Fills table[1 << bits]; ES_ERR_UNSUPPORTED if two words share a hash key. */
 es_status es__vocab_hash_fill(uint64_t *table, unsigned bits, const char *strings, const uint32_t *offsets,

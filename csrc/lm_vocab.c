@@ -6,16 +6,10 @@
 
 uint64_t es__word_hash(const char *word, size_t len)
 {
-    /* FNV-1a, 64-bit, then a final mix so that the low bits are usable as a table index. */
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)word[i];
-        h *= 0x100000001b3u;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9u;
-    h ^= h >> 32;
-    return h;
+    uint64_t h = ES__WORD_HASH_INIT;
+    for (size_t i = 0; i < len; i++)
+        h = es__word_hash_step(h, (unsigned char)word[i]);
+    return es__word_hash_finish(h);
 }
 
 unsigned es__vocab_hash_bits(uint32_t vocab_size)
