@@ -113,6 +113,23 @@ def test_random_arpa_equals_kenlm(tmp_path, order, variant):
                 assert (n, o) == (nq, oq) and abs(p - pq) <= 0.05
 
 
+@pytest.mark.parametrize("order", [3, 6])
+def test_long_sentences_equal_kenlm(tmp_path, order):
+    """Sentences longer than the C scorer's batch of 64 words: the context crosses batches."""
+    rng = random.Random(order)
+    text, words = random_arpa(rng, order)
+    path = tmp_path / "r.arpa"
+    path.write_bytes(text.encode())
+    km = kenlm_model(path)
+    pool = words + ["oov"]
+    sentences = [" ".join(rng.choice(pool) for _ in range(n)) for n in (63, 64, 65, 127, 128, 129, 300)]
+    with LanguageModel(path) as lm:
+        assert_same_as_kenlm(lm, km, sentences)
+        lm.save(tmp_path / "r.eslm")
+    with LanguageModel(tmp_path / "r.eslm", verify=True) as b:
+        assert_same_as_kenlm(b, km, sentences)
+
+
 def test_state_api_matches_sentence_scores():
     with LanguageModel(SMALL) as lm:
         state = lm.bos_state()
