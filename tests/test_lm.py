@@ -177,6 +177,11 @@ def test_missing_file():
     assert isinstance(e.value, OSError)
 
 
+def test_directory_is_not_a_model(tmp_path):
+    with pytest.raises(FileError, match="not a readable regular file"):
+        LanguageModel(tmp_path)
+
+
 @pytest.mark.parametrize("cut", [0.1, 0.3, 0.5, 0.7, 0.9, 0.99])
 def test_truncated_arpa(tmp_path, cut):
     text = SMALL.read_bytes()
