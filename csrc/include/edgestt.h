@@ -292,6 +292,110 @@ int es_lm_is_word(const es_lm *lm, const char *word, size_t len);
 int es_lm_has_prefix(const es_lm *lm, const char *prefix, size_t len);
 es_status es_lm_prefix_range(const es_lm *lm, const char *prefix, size_t len, uint32_t *first, uint32_t *end);
 
+/* ---------------------------------------------------------------- CTC decoder
+ *
+ * Prefix beam search over CTC output with DeepSpeech 0.9.3's semantics (its ctcdecode:
+ * PathTrie, blank/repeat rules, cutoff_prob / cutoff_top_n, expansion starting at the first
+ * frame whose P(blank) < start_blank_threshold, per-token timesteps, confidence = the
+ * beam's natural-log score). This version has no language model, lexicon or hot words yet.
+ *
+ *     es_ctc_decoder_config cfg = es_ctc_decoder_config_default();   29 classes, blank 28
+ *     cfg.beam_width = 64;
+ *     es_ctc_decoder *d = NULL;
+ *     if (es_ctc_decoder_new(&cfg, &d, err, sizeof err) != ES_OK) ... err says why
+ *     es_ctc_decoder_feed(d, probs, num_frames, 29);    [num_frames][29], any number of times
+ *     es_ctc_decoder_finish(d);
+ *     es_ctc_decoder_result(d, 0, tokens, timesteps, capacity, &n, &confidence);   best
+ *     es_ctc_decoder_free(d);
+ *
+ * Results may be read at any moment (before finish they are partial results); reading them
+ * does not change the search. Feeding frames one at a time or all at once gives the same
+ * results bit for bit. All memory is allocated by _new: the prefix tree and the timestep
+ * records live in pools of max_prefixes entries each. A frame is decoded only when the
+ * pools have room for everything it can create; otherwise feed stops before it with
+ * ES_ERR_OUT_OF_MEMORY (the frames before it are decoded, results stay valid). */
+
+typedef enum {
+    ES_CTC_INPUT_PROBS = 0,     /* each value is a probability in [0, 1] (softmax output) */
+    ES_CTC_INPUT_LOG_PROBS = 1  /* each value is a natural-log probability <= 0 (-inf allowed;
+                                   values up to 1e-3 above 0 are taken as 0) */
+} es_ctc_input;
+
+enum { ES_CTC_NO_SPACE = -1 }; /* space_index when the alphabet has no word separator */
+
+typedef struct {
+    size_t alphabet_size;      /* classes per frame, blank included; 2 .. 65536 */
+    int32_t blank_index;       /* 0 .. alphabet_size-1; DeepSpeech: the last class */
+    int32_t space_index;       /* the word separator, or ES_CTC_NO_SPACE; DeepSpeech: 0 (unused until LM fusion) */
+    size_t beam_width;         /* prefixes kept after each frame, >= 1; DeepSpeech's export default 500 */
+    double cutoff_prob;        /* (0, 1]: visit the most likely classes until their summed probability
+                                  reaches this; 1 disables (DeepSpeech 1.0) */
+    size_t cutoff_top_n;       /* >= 1: at most this many classes per frame when cutoff_prob < 1
+                                  (DeepSpeech 40). As in DeepSpeech 0.9.3, when it is below
+                                  alphabet_size the classes are visited by falling probability */
+    es_ctc_input input;        /* what the values passed to feed are; stated, never guessed */
+    double start_blank_threshold; /* expansion starts at the first frame with P(blank) below this
+                                     (DeepSpeech 0.999); > 1 starts at the first frame */
+    size_t max_prefixes;       /* capacity of each pool (prefix-tree nodes, timestep records);
+                                  0: 4 * F + 16384, else >= 2 * F, where F = beam_width *
+                                  (classes visited + 1) + 1 is what one frame may need and classes
+                                  visited = cutoff_top_n if cutoff_prob < 1 and cutoff_top_n <
+                                  alphabet_size, else alphabet_size */
+} es_ctc_decoder_config;
+
+/* DeepSpeech's English decoder: 29 classes, blank 28, space 0, beam 500, cutoff_prob 1,
+ * cutoff_top_n 40, probabilities, threshold 0.999, max_prefixes 0 (automatic). */
+es_ctc_decoder_config es_ctc_decoder_config_default(void);
+/* ES_OK, or ES_ERR_INVALID_CONFIG with the field in err. */
+es_status es_ctc_decoder_config_check(const es_ctc_decoder_config *cfg, char *err, size_t err_len);
+
+typedef struct es_ctc_decoder es_ctc_decoder;
+
+es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **out, char *err, size_t err_len);
+void es_ctc_decoder_free(es_ctc_decoder *d);
+/* The effective max_prefixes (after the automatic choice) and the bytes allocated. */
+size_t es_ctc_decoder_max_prefixes(const es_ctc_decoder *d);
+size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d);
+
+/* Decodes num_frames frames, row-major [num_frames][num_classes]. num_classes must equal
+ * alphabet_size (else ES_ERR_INVALID_ARGUMENT). The whole chunk is checked first: NaN or
+ * +inf (or -inf for probabilities) gives ES_ERR_NOT_FINITE, a probability outside [0, 1] or
+ * a log-probability above the tolerance ES_ERR_INVALID_ARGUMENT; then nothing is consumed.
+ * After finish: ES_ERR_BAD_STATE until reset. num_frames 0 is allowed (frames may be NULL). */
+es_status es_ctc_decoder_feed(es_ctc_decoder *d, const float *frames, size_t num_frames, size_t num_classes);
+/* End of the input. ES_ERR_EMPTY_INPUT (decoder unchanged) when no frame was fed. */
+es_status es_ctc_decoder_finish(es_ctc_decoder *d);
+/* Forgets all input; the decoder is as new. */
+void es_ctc_decoder_reset(es_ctc_decoder *d);
+/* Frames fed since the last reset (skipped leading frames included). */
+size_t es_ctc_decoder_num_frames(const es_ctc_decoder *d);
+/* Non-zero after a successful finish. */
+int es_ctc_decoder_finished(const es_ctc_decoder *d);
+
+/* Results, best first (rank 0), as DeepSpeech orders them: by score, ties to the smaller
+ * last token. Prefixes with score -inf are not results. There is always at least one result
+ * (the empty prefix before any frame is decoded). */
+size_t es_ctc_decoder_num_results(const es_ctc_decoder *d);
+/* Tokens of result `rank`; also the timesteps it needs. ES_ERR_INVALID_ARGUMENT when
+ * rank >= es_ctc_decoder_num_results. */
+es_status es_ctc_decoder_result_length(const es_ctc_decoder *d, size_t rank, size_t *out_length);
+/* Copies result `rank`: its tokens (class indices, never blank) and, for each, the frame at
+ * which the best path into the prefix emitted it (DeepSpeech's timestep; timesteps may be
+ * NULL), and its confidence: the natural-log score of the beam (DeepSpeech's confidence;
+ * without an LM, ln of the summed probability of the alignments of this prefix, as far as
+ * the beam kept them). ES_ERR_BUFFER_TOO_SMALL (with *out_length = the length needed) when
+ * capacity is too small. out_confidence may be NULL. */
+es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *tokens, uint32_t *timesteps,
+                                size_t capacity, size_t *out_length, double *out_confidence);
+
+/* Greedy (best path) decoding: the arg-max class of each frame (ties to the smaller index),
+ * repeats merged, blanks dropped. timesteps[i] is the frame where token i started (may be
+ * NULL). At most num_frames tokens; ES_ERR_BUFFER_TOO_SMALL with *out_length = the length
+ * needed. The input is checked as for es_ctc_decoder_feed. */
+es_status es_ctc_greedy(const float *frames, size_t num_frames, size_t num_classes, es_ctc_input input,
+                        int32_t blank_index, int32_t *tokens, uint32_t *timesteps, size_t capacity,
+                        size_t *out_length);
+
 /* cffi:end */
 
 #ifdef __cplusplus

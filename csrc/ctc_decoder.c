@@ -1,0 +1,709 @@
+/* CTC prefix beam search with the semantics of DeepSpeech 0.9.3's ctcdecode, and greedy
+ * decoding. No language model yet: the places where LM fusion, the lexicon constraint and
+ * hot words slot in are marked "LM hook".
+ *
+ * Data structures (all allocated in es_ctc_decoder_new, nothing per frame):
+ * - a prefix tree (DeepSpeech's PathTrie) in a pool of nodes linked by index; each node is
+ *   one prefix (the labels on its path from the root). Children form a singly linked list.
+ *   A pruned node is marked dead; it is returned to the pool once it has no children, and
+ *   its dead ancestors follow (DeepSpeech's PathTrie::remove). A dead node extended again
+ *   is revived with all probabilities at -inf (PathTrie::get_path_trie).
+ * - timestep records (DeepSpeech's TreeNode<unsigned>): a persistent, reference-counted
+ *   list per prefix, record = (frame, previous record). A prefix's history is captured from
+ *   its parent at the moment the winning extension happened, so later changes of the
+ *   parent's history do not leak into it, exactly as in DeepSpeech.
+ * - `prefixes`: the live prefixes after the last frame, best first (<= beam_width);
+ *   `active`: the prefixes plus the nodes created or revived in the current frame.
+ *
+ * Differences from DeepSpeech, all limited to float rounding and exact ties: the prefixes
+ * are always kept fully sorted by (score desc, last label asc, creation order) where
+ * DeepSpeech without a scorer uses its tree walk order and std::nth_element's permutation,
+ * and class ties in the cutoff sort go to the smaller index (std::sort leaves them open). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define NONE (-1)
+#define NEG_INF (-FLT_MAX) /* DeepSpeech's -NUM_FLT_INF */
+#define LOG_PROB_TOLERANCE 1e-3
+#define MAX_ALPHABET 65536
+#define MAX_POOL ((size_t)INT32_MAX - 1)
+
+typedef struct {
+    float b_prev, nb_prev, b_cur, nb_cur, score;
+    int32_t parent, first_child, next_sibling;
+    int32_t character; /* -1 at the root */
+    int32_t timesteps; /* record of the last label's timestep; NONE: empty history */
+    int32_t pending;   /* while has_pending: the parent's record the winning extension came from */
+    uint32_t new_timestep;
+    uint32_t depth;
+    uint64_t serial; /* creation order, the last tie-break */
+    uint8_t exists, active, has_pending;
+} node;
+
+typedef struct {
+    uint32_t timestep;
+    int32_t previous;
+    uint32_t refs;
+} ts_record;
+
+struct es_ctc_decoder {
+    es_ctc_decoder_config cfg;
+    size_t capacity; /* entries in each pool */
+    size_t active_capacity;
+    node *nodes;
+    int32_t node_free_head;
+    size_t nodes_free;
+    ts_record *records;
+    int32_t record_free_head;
+    size_t records_free;
+    int32_t *prefixes; /* best first */
+    size_t num_prefixes;
+    size_t num_results; /* leading prefixes with score > -inf */
+    int32_t *active;
+    size_t num_active;
+    int32_t *sort_tmp;   /* active_capacity */
+    double *probs;       /* alphabet_size: this frame as probabilities */
+    int32_t *classes;    /* alphabet_size: classes visited this frame, in visiting order */
+    int32_t *class_tmp;  /* alphabet_size */
+    float *class_log_prob; /* alphabet_size, by class index */
+    uint64_t next_serial;
+    size_t frames;
+    int started, finished;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+/* DeepSpeech's log_sum_exp in float. */
+static float log_sum_exp(float x, float y)
+{
+    if (x <= NEG_INF)
+        return y;
+    if (y <= NEG_INF)
+        return x;
+    float m = x > y ? x : y;
+    return logf(expf(x - m) + expf(y - m)) + m;
+}
+
+typedef int (*before_fn)(const void *ctx, int32_t a, int32_t b);
+
+/* Stable bottom-up merge sort of n indices; tmp holds n. */
+static void merge_sort(int32_t *a, int32_t *tmp, size_t n, before_fn before, const void *ctx)
+{
+    int32_t *src = a, *dst = tmp;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = before(ctx, src[j], src[i]) ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        int32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* DeepSpeech's prefix_compare (score desc, ties to the smaller label), then creation order. */
+static int prefix_before(const void *ctx, int32_t a, int32_t b)
+{
+    const node *nodes = ctx;
+    const node *x = &nodes[a], *y = &nodes[b];
+    if (x->score != y->score)
+        return x->score > y->score;
+    if (x->character != y->character)
+        return x->character < y->character;
+    return x->serial < y->serial;
+}
+
+static int class_before(const void *ctx, int32_t a, int32_t b)
+{
+    const double *p = ctx;
+    return p[a] > p[b] || (p[a] == p[b] && a < b);
+}
+
+/* ---------------------------------------------------------------- timestep records */
+
+static void record_release(es_ctc_decoder *d, int32_t r)
+{
+    while (r != NONE) {
+        ts_record *rec = &d->records[r];
+        if (--rec->refs > 0)
+            return;
+        int32_t prev = rec->previous;
+        rec->previous = d->record_free_head;
+        d->record_free_head = r;
+        d->records_free++;
+        r = prev;
+    }
+}
+
+static void record_retain(es_ctc_decoder *d, int32_t r)
+{
+    if (r != NONE)
+        d->records[r].refs++;
+}
+
+/* A new record (timestep, previous); takes over the caller's reference to previous.
+ * The pool has room: feed checks before each frame. */
+static int32_t record_new(es_ctc_decoder *d, uint32_t timestep, int32_t previous)
+{
+    int32_t r = d->record_free_head;
+    ts_record *rec = &d->records[r];
+    d->record_free_head = rec->previous;
+    d->records_free--;
+    rec->timestep = timestep;
+    rec->previous = previous;
+    rec->refs = 1;
+    return r;
+}
+
+/* ---------------------------------------------------------------- prefix tree */
+
+static void clear_pending(es_ctc_decoder *d, node *n)
+{
+    if (n->has_pending) {
+        record_release(d, n->pending);
+        n->has_pending = 0;
+    }
+}
+
+static void set_pending(es_ctc_decoder *d, node *n, int32_t from, uint32_t timestep)
+{
+    clear_pending(d, n);
+    record_retain(d, from);
+    n->pending = from;
+    n->has_pending = 1;
+    n->new_timestep = timestep;
+}
+
+static void mark_active(es_ctc_decoder *d, int32_t i)
+{
+    if (!d->nodes[i].active) {
+        d->nodes[i].active = 1;
+        d->active[d->num_active++] = i;
+    }
+}
+
+/* DeepSpeech's get_path_trie without a dictionary: the child for label c, created or revived.
+ * LM hook: the lexicon constraint refuses children here (returns NONE). */
+static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
+{
+    node *p = &d->nodes[parent];
+    for (int32_t k = p->first_child; k != NONE; k = d->nodes[k].next_sibling) {
+        node *child = &d->nodes[k];
+        if (child->character != c)
+            continue;
+        if (!child->exists) {
+            child->exists = 1;
+            child->b_prev = child->nb_prev = child->b_cur = child->nb_cur = NEG_INF;
+            child->score = NEG_INF;
+        }
+        mark_active(d, k);
+        return k;
+    }
+    int32_t k = d->node_free_head;
+    node *child = &d->nodes[k];
+    d->node_free_head = child->next_sibling;
+    d->nodes_free--;
+    memset(child, 0, sizeof *child);
+    child->b_prev = child->nb_prev = child->b_cur = child->nb_cur = child->score = NEG_INF;
+    child->parent = parent;
+    child->first_child = NONE;
+    child->next_sibling = p->first_child;
+    p->first_child = k;
+    child->character = c;
+    child->timesteps = NONE;
+    child->pending = NONE;
+    child->depth = p->depth + 1;
+    child->serial = d->next_serial++;
+    child->exists = 1;
+    mark_active(d, k);
+    return k;
+}
+
+/* PathTrie::remove: dead; returned to the pool when childless, with dead childless ancestors. */
+static void remove_prefix(es_ctc_decoder *d, int32_t i)
+{
+    node *n = &d->nodes[i];
+    n->exists = 0;
+    record_release(d, n->timesteps);
+    n->timesteps = NONE;
+    while (i != 0 && !d->nodes[i].exists && d->nodes[i].first_child == NONE) {
+        int32_t parent = d->nodes[i].parent;
+        int32_t *link = &d->nodes[parent].first_child;
+        while (*link != i)
+            link = &d->nodes[*link].next_sibling;
+        *link = d->nodes[i].next_sibling;
+        d->nodes[i].next_sibling = d->node_free_head;
+        d->node_free_head = i;
+        d->nodes_free++;
+        i = parent;
+    }
+}
+
+/* ---------------------------------------------------------------- config */
+
+es_ctc_decoder_config es_ctc_decoder_config_default(void)
+{
+    es_ctc_decoder_config c;
+    memset(&c, 0, sizeof c);
+    c.alphabet_size = 29;
+    c.blank_index = 28;
+    c.space_index = 0;
+    c.beam_width = 500;
+    c.cutoff_prob = 1.0;
+    c.cutoff_top_n = 40;
+    c.input = ES_CTC_INPUT_PROBS;
+    c.start_blank_threshold = 0.999;
+    c.max_prefixes = 0;
+    return c;
+}
+
+/* Classes a frame may visit at most. */
+static size_t classes_visited(const es_ctc_decoder_config *c)
+{
+    if (c->cutoff_prob < 1.0 && c->cutoff_top_n < c->alphabet_size)
+        return c->cutoff_top_n;
+    return c->alphabet_size;
+}
+
+/* Nodes (and records) one frame may need, and the most prefixes active in it: every prefix
+ * may extend by every visited class. */
+static size_t per_frame_need(const es_ctc_decoder_config *c)
+{
+    return c->beam_width * (classes_visited(c) + 1) + 1;
+}
+
+static size_t effective_max_prefixes(const es_ctc_decoder_config *c)
+{
+    if (c->max_prefixes != 0)
+        return c->max_prefixes;
+    size_t n = 4 * per_frame_need(c) + 16384;
+    return n > MAX_POOL ? MAX_POOL : n;
+}
+
+es_status es_ctc_decoder_config_check(const es_ctc_decoder_config *c, char *err, size_t err_len)
+{
+    if (c == NULL)
+        return es__fail(ES_ERR_NULL_ARGUMENT, err, err_len, "config is NULL");
+    if (c->alphabet_size < 2 || c->alphabet_size > MAX_ALPHABET)
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "alphabet_size must be in [2, %d], got %zu",
+                        MAX_ALPHABET, c->alphabet_size);
+    if (c->blank_index < 0 || (size_t)c->blank_index >= c->alphabet_size)
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "blank_index must be in [0, %zu), got %ld",
+                        c->alphabet_size, (long)c->blank_index);
+    if (c->space_index != ES_CTC_NO_SPACE &&
+        (c->space_index < 0 || (size_t)c->space_index >= c->alphabet_size || c->space_index == c->blank_index))
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len,
+                        "space_index must be ES_CTC_NO_SPACE (-1) or a non-blank class below %zu, got %ld",
+                        c->alphabet_size, (long)c->space_index);
+    if (c->beam_width < 1 || c->beam_width > (1u << 20))
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "beam_width must be in [1, 1048576], got %zu",
+                        c->beam_width);
+    if (!(c->cutoff_prob > 0.0 && c->cutoff_prob <= 1.0))
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "cutoff_prob must be in (0, 1], got %g", c->cutoff_prob);
+    if (c->cutoff_top_n < 1)
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "cutoff_top_n must be >= 1");
+    if (c->input != ES_CTC_INPUT_PROBS && c->input != ES_CTC_INPUT_LOG_PROBS)
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len,
+                        "input must be ES_CTC_INPUT_PROBS or ES_CTC_INPUT_LOG_PROBS, got %d", (int)c->input);
+    if (!(c->start_blank_threshold > 0.0) || !isfinite(c->start_blank_threshold))
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "start_blank_threshold must be finite and > 0, got %g",
+                        c->start_blank_threshold);
+    size_t need = per_frame_need(c);
+    if (need > MAX_POOL / 2)
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len,
+                        "beam_width * classes per frame is too large (%zu > %zu)", need, MAX_POOL);
+    if (c->max_prefixes != 0 && (c->max_prefixes < 2 * need || c->max_prefixes > MAX_POOL))
+        return es__fail(ES_ERR_INVALID_CONFIG, err, err_len,
+                        "max_prefixes must be 0 (automatic) or in [2 * (beam_width * (classes per frame + 1) + 1) = %zu, "
+                        "%zu], got %zu",
+                        2 * need, MAX_POOL, c->max_prefixes);
+    return ES_OK;
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **out, char *err, size_t err_len)
+{
+    if (out == NULL)
+        return es__fail(ES_ERR_NULL_ARGUMENT, err, err_len, "out is NULL");
+    es_status st = es_ctc_decoder_config_check(cfg, err, err_len);
+    if (st != ES_OK)
+        return st;
+    es_ctc_decoder *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the decoder");
+    d->cfg = *cfg;
+    d->capacity = effective_max_prefixes(cfg);
+    d->active_capacity = per_frame_need(cfg);
+    size_t c = cfg->alphabet_size;
+    d->nodes = malloc(d->capacity * sizeof *d->nodes);
+    d->records = malloc(d->capacity * sizeof *d->records);
+    d->prefixes = malloc(d->active_capacity * sizeof *d->prefixes);
+    d->active = malloc(d->active_capacity * sizeof *d->active);
+    d->sort_tmp = malloc(d->active_capacity * sizeof *d->sort_tmp);
+    d->probs = malloc(c * sizeof *d->probs);
+    d->classes = malloc(c * sizeof *d->classes);
+    d->class_tmp = malloc(c * sizeof *d->class_tmp);
+    d->class_log_prob = malloc(c * sizeof *d->class_log_prob);
+    if (!d->nodes || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
+        !d->class_tmp || !d->class_log_prob) {
+        size_t bytes = d->capacity * (sizeof(node) + sizeof(ts_record));
+        es_ctc_decoder_free(d);
+        return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the prefix pools (%zu bytes)", bytes);
+    }
+    es_ctc_decoder_reset(d);
+    *out = d;
+    return ES_OK;
+}
+
+void es_ctc_decoder_free(es_ctc_decoder *d)
+{
+    if (d == NULL)
+        return;
+    free(d->nodes);
+    free(d->records);
+    free(d->prefixes);
+    free(d->active);
+    free(d->sort_tmp);
+    free(d->probs);
+    free(d->classes);
+    free(d->class_tmp);
+    free(d->class_log_prob);
+    free(d);
+}
+
+void es_ctc_decoder_reset(es_ctc_decoder *d)
+{
+    if (d == NULL)
+        return;
+    /* Free lists in index order; node 0 is the root. */
+    for (size_t i = 0; i < d->capacity; i++) {
+        d->nodes[i].next_sibling = i + 1 < d->capacity ? (int32_t)(i + 1) : NONE;
+        d->records[i].previous = i + 1 < d->capacity ? (int32_t)(i + 1) : NONE;
+        d->records[i].refs = 0;
+    }
+    d->record_free_head = 0;
+    d->records_free = d->capacity;
+    node *root = &d->nodes[0];
+    d->node_free_head = root->next_sibling;
+    d->nodes_free = d->capacity - 1;
+    memset(root, 0, sizeof *root);
+    root->b_prev = 0.0f;
+    root->score = 0.0f;
+    root->nb_prev = root->b_cur = root->nb_cur = NEG_INF;
+    root->parent = root->first_child = root->next_sibling = NONE;
+    root->character = -1;
+    root->timesteps = root->pending = NONE;
+    root->exists = 1;
+    d->next_serial = 1;
+    d->prefixes[0] = 0;
+    d->num_prefixes = 1;
+    d->num_results = 1;
+    d->num_active = 0;
+    d->frames = 0;
+    d->started = 0;
+    d->finished = 0;
+}
+
+size_t es_ctc_decoder_max_prefixes(const es_ctc_decoder *d)
+{
+    return d == NULL ? 0 : d->capacity;
+}
+
+size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
+{
+    if (d == NULL)
+        return 0;
+    return sizeof *d + d->capacity * (sizeof(node) + sizeof(ts_record)) + 3 * d->active_capacity * sizeof(int32_t) +
+           d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float));
+}
+
+/* ---------------------------------------------------------------- decoding */
+
+static es_status check_frames(const float *frames, size_t n, es_ctc_input input)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = frames[i];
+        if (input == ES_CTC_INPUT_PROBS) {
+            if (!isfinite(v))
+                return ES_ERR_NOT_FINITE;
+            if (v < 0.0f || v > 1.0f)
+                return ES_ERR_INVALID_ARGUMENT;
+        } else {
+            if (isnan(v) || (isinf(v) && v > 0.0f))
+                return ES_ERR_NOT_FINITE;
+            if (v > LOG_PROB_TOLERANCE)
+                return ES_ERR_INVALID_ARGUMENT;
+        }
+    }
+    return ES_OK;
+}
+
+/* The classes this frame visits and their log probabilities (get_pruned_log_probs). */
+static size_t prune_classes(es_ctc_decoder *d)
+{
+    const es_ctc_decoder_config *c = &d->cfg;
+    size_t n = c->alphabet_size;
+    for (size_t k = 0; k < n; k++)
+        d->classes[k] = (int32_t)k;
+    size_t len = n;
+    if (c->cutoff_prob < 1.0 || c->cutoff_top_n < n) {
+        merge_sort(d->classes, d->class_tmp, n, class_before, d->probs);
+        if (c->cutoff_prob < 1.0) {
+            double cum = 0.0;
+            len = 0;
+            for (size_t k = 0; k < n; k++) {
+                cum += d->probs[d->classes[k]];
+                len++;
+                if (cum >= c->cutoff_prob || len >= c->cutoff_top_n)
+                    break;
+            }
+        }
+    }
+    for (size_t k = 0; k < len; k++) {
+        int32_t cls = d->classes[k];
+        d->class_log_prob[cls] = (float)log(d->probs[cls] + (double)FLT_MIN);
+    }
+    return len;
+}
+
+/* One frame (DecoderState::next for one time step). The input is already checked. */
+static es_status decode_frame(es_ctc_decoder *d, const float *row)
+{
+    const es_ctc_decoder_config *c = &d->cfg;
+    size_t n = c->alphabet_size;
+    for (size_t k = 0; k < n; k++) {
+        if (c->input == ES_CTC_INPUT_PROBS)
+            d->probs[k] = (double)row[k];
+        else
+            d->probs[k] = row[k] >= 0.0f ? 1.0 : exp((double)row[k]);
+    }
+    if (!d->started && !(d->probs[c->blank_index] < c->start_blank_threshold)) {
+        d->frames++;
+        return ES_OK;
+    }
+    size_t num_classes = prune_classes(d);
+    size_t need = d->num_prefixes * (num_classes + 1) + 1;
+    if (d->nodes_free < need || d->records_free < need)
+        return ES_ERR_OUT_OF_MEMORY;
+    d->started = 1;
+
+    const uint32_t t = (uint32_t)d->frames;
+    const int32_t blank = c->blank_index;
+    node *nodes = d->nodes;
+    d->num_active = 0;
+    for (size_t i = 0; i < d->num_prefixes; i++)
+        mark_active(d, d->prefixes[i]);
+
+    /* LM hook: with a scorer, sort the prefixes and compute min_cutoff / full_beam here. */
+    for (size_t k = 0; k < num_classes; k++) {
+        const int32_t cls = d->classes[k];
+        const float lp = d->class_log_prob[cls];
+        for (size_t i = 0; i < d->num_prefixes; i++) {
+            const int32_t pi = d->prefixes[i];
+            node *p = &nodes[pi];
+            if (p->score <= NEG_INF)
+                continue;
+            if (cls == blank) {
+                float v = lp + p->score;
+                if (p->nb_cur < v)
+                    clear_pending(d, p);
+                p->b_cur = log_sum_exp(p->b_cur, v);
+                continue;
+            }
+            if (cls == p->character) {
+                float v = lp + p->nb_prev;
+                if (p->nb_cur < v)
+                    clear_pending(d, p);
+                p->nb_cur = log_sum_exp(p->nb_cur, v);
+            }
+            int32_t ci = get_child(d, pi, cls);
+            if (ci == NONE)
+                continue;
+            p = &nodes[pi];
+            node *child = &nodes[ci];
+            float v = NEG_INF;
+            if (cls == p->character) {
+                if (p->b_prev > NEG_INF)
+                    v = lp + p->b_prev;
+            } else {
+                v = lp + p->score;
+            }
+            /* LM hook: at a scoring boundary add alpha * (ln P_lm + hot-word boosts) + beta. */
+            if (child->nb_cur < v)
+                set_pending(d, child, p->timesteps, t);
+            child->nb_cur = log_sum_exp(child->nb_cur, v);
+        }
+    }
+
+    /* End of frame: roll the probabilities, settle the timestep histories. */
+    for (size_t a = 0; a < d->num_active; a++) {
+        node *x = &nodes[d->active[a]];
+        x->b_prev = x->b_cur;
+        x->nb_prev = x->nb_cur;
+        x->b_cur = x->nb_cur = NEG_INF;
+        x->score = log_sum_exp(x->b_prev, x->nb_prev);
+        if (x->has_pending) {
+            int32_t r = record_new(d, x->new_timestep, x->pending); /* takes the pending reference */
+            record_release(d, x->timesteps);
+            x->timesteps = r;
+            x->has_pending = 0;
+        }
+    }
+    merge_sort(d->active, d->sort_tmp, d->num_active, prefix_before, nodes);
+    size_t keep = d->num_active < c->beam_width ? d->num_active : c->beam_width;
+    for (size_t a = 0; a < d->num_active; a++) {
+        int32_t i = d->active[a];
+        nodes[i].active = 0;
+        if (a < keep)
+            d->prefixes[a] = i;
+    }
+    for (size_t a = keep; a < d->num_active; a++)
+        remove_prefix(d, d->active[a]);
+    d->num_prefixes = keep;
+    d->num_results = 0;
+    while (d->num_results < keep && nodes[d->prefixes[d->num_results]].score > NEG_INF)
+        d->num_results++;
+    d->num_active = 0;
+    d->frames++;
+    return ES_OK;
+}
+
+es_status es_ctc_decoder_feed(es_ctc_decoder *d, const float *frames, size_t num_frames, size_t num_classes)
+{
+    if (d == NULL || (frames == NULL && num_frames > 0))
+        return ES_ERR_NULL_ARGUMENT;
+    if (d->finished)
+        return ES_ERR_BAD_STATE;
+    if (num_classes != d->cfg.alphabet_size)
+        return ES_ERR_INVALID_ARGUMENT;
+    if (num_frames > (SIZE_MAX / num_classes) || d->frames + num_frames > UINT32_MAX)
+        return ES_ERR_INVALID_ARGUMENT;
+    es_status st = check_frames(frames, num_frames * num_classes, d->cfg.input);
+    if (st != ES_OK)
+        return st;
+    for (size_t f = 0; f < num_frames; f++) {
+        st = decode_frame(d, frames + f * num_classes);
+        if (st != ES_OK)
+            return st;
+    }
+    return ES_OK;
+}
+
+es_status es_ctc_decoder_finish(es_ctc_decoder *d)
+{
+    if (d == NULL)
+        return ES_ERR_NULL_ARGUMENT;
+    if (d->finished)
+        return ES_ERR_BAD_STATE;
+    if (d->frames == 0)
+        return ES_ERR_EMPTY_INPUT;
+    /* LM hook: score the unfinished last word of each prefix for the results. */
+    d->finished = 1;
+    return ES_OK;
+}
+
+size_t es_ctc_decoder_num_frames(const es_ctc_decoder *d)
+{
+    return d == NULL ? 0 : d->frames;
+}
+
+int es_ctc_decoder_finished(const es_ctc_decoder *d)
+{
+    return d != NULL && d->finished;
+}
+
+/* ---------------------------------------------------------------- results */
+
+size_t es_ctc_decoder_num_results(const es_ctc_decoder *d)
+{
+    return d == NULL ? 0 : d->num_results;
+}
+
+es_status es_ctc_decoder_result_length(const es_ctc_decoder *d, size_t rank, size_t *out_length)
+{
+    if (d == NULL || out_length == NULL)
+        return ES_ERR_NULL_ARGUMENT;
+    if (rank >= d->num_results)
+        return ES_ERR_INVALID_ARGUMENT;
+    *out_length = d->nodes[d->prefixes[rank]].depth;
+    return ES_OK;
+}
+
+es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *tokens, uint32_t *timesteps,
+                                size_t capacity, size_t *out_length, double *out_confidence)
+{
+    if (d == NULL || out_length == NULL || (tokens == NULL && capacity > 0))
+        return ES_ERR_NULL_ARGUMENT;
+    if (rank >= d->num_results)
+        return ES_ERR_INVALID_ARGUMENT;
+    const node *n = &d->nodes[d->prefixes[rank]];
+    size_t len = n->depth;
+    *out_length = len;
+    if (capacity < len)
+        return ES_ERR_BUFFER_TOO_SMALL;
+    size_t k = len;
+    for (int32_t i = d->prefixes[rank]; i != 0; i = d->nodes[i].parent)
+        tokens[--k] = d->nodes[i].character;
+    if (timesteps != NULL) {
+        /* The history has one record per label (each extension appends one). */
+        k = len;
+        for (int32_t r = n->timesteps; r != NONE && k > 0; r = d->records[r].previous)
+            timesteps[--k] = d->records[r].timestep;
+        while (k > 0)
+            timesteps[--k] = 0;
+    }
+    if (out_confidence != NULL)
+        *out_confidence = (double)n->score;
+    return ES_OK;
+}
+
+/* ---------------------------------------------------------------- greedy */
+
+es_status es_ctc_greedy(const float *frames, size_t num_frames, size_t num_classes, es_ctc_input input,
+                        int32_t blank_index, int32_t *tokens, uint32_t *timesteps, size_t capacity,
+                        size_t *out_length)
+{
+    if (out_length == NULL || (frames == NULL && num_frames > 0) || (tokens == NULL && capacity > 0))
+        return ES_ERR_NULL_ARGUMENT;
+    if (num_classes < 2 || num_classes > MAX_ALPHABET || blank_index < 0 || (size_t)blank_index >= num_classes ||
+        (input != ES_CTC_INPUT_PROBS && input != ES_CTC_INPUT_LOG_PROBS) || num_frames > SIZE_MAX / num_classes ||
+        num_frames > UINT32_MAX)
+        return ES_ERR_INVALID_ARGUMENT;
+    es_status st = check_frames(frames, num_frames * num_classes, input);
+    if (st != ES_OK)
+        return st;
+    size_t len = 0;
+    int32_t previous = blank_index;
+    for (size_t t = 0; t < num_frames; t++) {
+        const float *row = frames + t * num_classes;
+        int32_t best = 0;
+        for (size_t k = 1; k < num_classes; k++)
+            if (row[k] > row[best])
+                best = (int32_t)k;
+        if (best != blank_index && best != previous) {
+            if (len < capacity) {
+                tokens[len] = best;
+                if (timesteps != NULL)
+                    timesteps[len] = (uint32_t)t;
+            }
+            len++;
+        }
+        previous = best;
+    }
+    *out_length = len;
+    return len > capacity ? ES_ERR_BUFFER_TOO_SMALL : ES_OK;
+}
