@@ -4,19 +4,33 @@
 #include "check.h"
 #include "edgestt.h"
 
+/* Reference DFT: O(N^2) sums in long double over a table of the N angles, so only N
+ * trigonometric calls are made (long double is emulated in software on aarch64). */
 static void direct_dft(const double *x, size_t n, double *re, double *im)
 {
     const long double two_pi = 6.283185307179586476925286766559L;
+    long double *c = malloc(n * sizeof *c), *s = malloc(n * sizeof *s);
+    if (c == NULL || s == NULL) {
+        free(c);
+        free(s);
+        return;
+    }
+    for (size_t t = 0; t < n; t++) {
+        c[t] = cosl(two_pi * (long double)t / (long double)n);
+        s[t] = sinl(two_pi * (long double)t / (long double)n);
+    }
     for (size_t k = 0; k <= n / 2; k++) {
         long double sr = 0, si = 0;
         for (size_t t = 0; t < n; t++) {
-            long double a = two_pi * (long double)((k * t) % n) / (long double)n;
-            sr += x[t] * cosl(a);
-            si -= x[t] * sinl(a);
+            size_t a = (k * t) % n;
+            sr += x[t] * c[a];
+            si -= x[t] * s[a];
         }
         re[k] = (double)sr;
         im[k] = (double)si;
     }
+    free(c);
+    free(s);
 }
 
 int main(void)
