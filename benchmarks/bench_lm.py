@@ -97,13 +97,15 @@ print(json.dumps({"rss_growth_mib": (rss_kib() - before) / 1024, "total": total}
 """
 
 
-def median_seconds(fn, repeats):
-    times = []
+def alternating_rates(functions, items, repeats):
+    """items per second of each function: median over repeats, the functions taking turns."""
+    times = {name: [] for name in functions}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in functions.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: items / statistics.median(t) for name, t in times.items()}
 
 
 def build_c_bench(workdir):
@@ -187,15 +189,19 @@ def main():
                 for w in ws + ["</s>"]:
                     _, state = ours.score_word(state, w)
 
-        results["python_word_queries_per_second"] = {
-            "edgestt": n_words / median_seconds(our_states, args.repeats),
-            "kenlm": n_words / median_seconds(ken_states, args.repeats),
-        }
-        results["python_sentences_per_second"] = {
-            "edgestt exact": len(sentences) / median_seconds(lambda: [ours.score(s) for s in sentences], args.repeats),
-            "edgestt 8-bit": len(sentences) / median_seconds(lambda: [ours_q.score(s) for s in sentences], args.repeats),
-            "kenlm": len(sentences) / median_seconds(lambda: [ken.score(s) for s in sentences], args.repeats),
-        }
+        # Alternate the implementations within each repeat, so that load from other work on
+        # the machine falls on all of them alike; report medians.
+        word_rates = alternating_rates({"edgestt": our_states, "kenlm": ken_states}, n_words, args.repeats)
+        results["python_word_queries_per_second"] = word_rates
+        results["python_sentences_per_second"] = alternating_rates(
+            {
+                "edgestt exact": lambda: [ours.score(s) for s in sentences],
+                "edgestt 8-bit": lambda: [ours_q.score(s) for s in sentences],
+                "kenlm": lambda: [ken.score(s) for s in sentences],
+            },
+            len(sentences),
+            args.repeats,
+        )
         diffs = [abs(ours.score(s) - ken.score(s)) for s in sentences]
         qdiffs = [abs(ours_q.score(s) - ours.score(s)) / (len(s.split()) + 1) for s in sentences]
         results["max_abs_diff_vs_kenlm"] = max(diffs)
