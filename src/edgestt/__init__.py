@@ -17,6 +17,7 @@ from .errors import (
     StateError,
     UnsupportedFormat,
 )
+from .decoder import CTCDecoder
 from .features import FeatureConfig, Features
 from .lm import LanguageModel, LMState
 
@@ -24,6 +25,7 @@ __version__ = _ffi_module.string(_lib.es_version()).decode()
 
 __all__ = [
     "BufferTooSmall",
+    "CTCDecoder",
     "ClosedError",
     "EdgeSTTError",
     "EmptyInput",
