@@ -222,7 +222,7 @@ class NgramLM:
             return np.zeros(0)
         lp = np.where(M, self._score_stream(T), 0.0)
         sent = np.cumsum(T == BOS) - 1
-        return np.bincount(sent, weights=lp, minlength=len(sentences))
+        return _bincount(sent, weights=lp, minlength=len(sentences))
 
     def logprob(self, word: str, context: Sequence[str] = ()) -> float:
         """log10 p(word | context) by the backoff rule; `context` is oldest first and may start
@@ -415,8 +415,14 @@ def _check_args(order, vocab_limit, prune, method):
     return thresholds
 
 
+def _bincount(indices, **kwargs) -> np.ndarray:
+    """np.bincount on indices of any integer dtype. On 32-bit platforms numpy refuses int64
+    input (it may not cast safely to intp); the indices here are array positions, so they fit."""
+    return np.bincount(np.asarray(indices).astype(np.intp, copy=False), **kwargs)
+
+
 def _discounts(adjusted: np.ndarray, n: int, fallback) -> Tuple[float, float, float]:
-    nk = np.bincount(np.minimum(adjusted, 5), minlength=6)[1:5].astype(np.float64)  # n1..n4
+    nk = _bincount(np.minimum(adjusted, 5), minlength=6)[1:5].astype(np.float64)  # n1..n4
     try:
         if (nk[:3] == 0).any():
             raise ValueError(f"no {n}-grams with adjusted count {1 + int(np.argmax(nk[:3] == 0))}")
@@ -472,7 +478,7 @@ def estimate(
 
     # ---- vocabulary: specials, then by descending count, ties alphabetical
     t1 = time.perf_counter()
-    raw_vocab_counts = np.bincount(T, minlength=len(words))
+    raw_vocab_counts = _bincount(T, minlength=len(words))
     order_idx = sorted(range(3, len(words)), key=lambda i: (-raw_vocab_counts[i], words[i]))
     if vocab_limit is not None:
         order_idx = order_idx[:vocab_limit]
@@ -497,7 +503,7 @@ def estimate(
     prefix: List[np.ndarray] = [np.zeros(V, np.int64)]  # per order: id of the prefix (order n-1)
     lastw: List[np.ndarray] = [np.arange(V, dtype=np.int64)]
     suffix: List[np.ndarray] = [np.zeros(V, np.int64)]  # id of the suffix (order n-1); unused for n=1
-    raw: List[np.ndarray] = [np.bincount(T, minlength=V).astype(np.int64)]
+    raw: List[np.ndarray] = [_bincount(T, minlength=V).astype(np.int64)]
     bos_first: List[np.ndarray] = [np.arange(V) == BOS]
     ids_prev = T.astype(np.int32)
     for n in range(2, order + 1):
@@ -509,7 +515,7 @@ def estimate(
         p = (uniq // V).astype(np.int32)
         prefix.append(p)
         lastw.append((uniq % V).astype(np.int32))
-        raw.append(np.bincount(inv, minlength=len(uniq)).astype(np.int64))
+        raw.append(_bincount(inv, minlength=len(uniq)).astype(np.int64))
         suf = np.empty(len(uniq), np.int32)
         suf[inv] = ids_prev[pos + 1]
         suffix.append(suf)
@@ -531,7 +537,7 @@ def estimate(
             if n == order:
                 a = raw[n - 1].copy()
             else:
-                a = np.bincount(suffix[n], minlength=counts_all[n - 1]).astype(np.int64)
+                a = _bincount(suffix[n], minlength=counts_all[n - 1]).astype(np.int64)
                 b = bos_first[n - 1]
                 a[b] = raw[n - 1][b]
             adj.append(a)
@@ -575,10 +581,10 @@ def estimate(
             continue
         pre = prefix[n - 1]
         nctx = counts_all[n - 2]
-        den = np.bincount(pre, weights=a, minlength=nctx)
-        gm = np.bincount(pre, weights=mass, minlength=nctx)
+        den = _bincount(pre, weights=a, minlength=nctx)
+        gm = _bincount(pre, weights=mass, minlength=nctx)
         if method == "witten_bell":
-            types = np.bincount(pre, minlength=nctx).astype(np.float64)
+            types = _bincount(pre, minlength=nctx).astype(np.float64)
             den = den + types
             gm = gm + types
         elif method == "add_one":
