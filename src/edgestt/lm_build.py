@@ -605,7 +605,7 @@ def estimate(
     new_id_prev = None
     for n in range(1, order + 1):
         k = kept[n - 1]
-        new_id = np.cumsum(k) - 1
+        new_id = np.cumsum(k, dtype=np.int64) - 1  # int64: the keys below exceed 2^31 (32-bit numpy)
         with np.errstate(divide="ignore"):
             lp = np.log10(probs[n - 1][k])
         if n == 1:
