@@ -189,14 +189,22 @@ class LanguageModel(NativeObject):
 
     def score_word(self, state: LMState, word: Union[str, int]) -> Tuple[float, LMState]:
         """(log10 P(word | state), the state after word). word: a string or a word id."""
-        if not isinstance(state, LMState) or len(state.raw) != _STATE_SIZE:
+        handle = self._handle
+        if handle is None:
+            raise errors.ClosedError("this LanguageModel is closed")
+        if type(state) is not LMState or len(state.raw) != _STATE_SIZE:
             raise errors.InvalidArgument("state must be an LMState from this module")
-        handle = self._live()
-        wid = word if isinstance(word, int) else self.word_id(word)
-        buf = ffi.new("es_lm_state[2]")
-        ffi.memmove(buf, state.raw, _STATE_SIZE)
-        p = lib.es_lm_score(handle, buf, wid, buf + 1)
-        return p, _state(buf + 1)
+        if type(word) is str:
+            b = word.encode("utf-8")
+            wid = lib.es_lm_word_id(handle, b, len(b))
+        else:
+            wid = word
+        # The input state is read in place from its bytes; the output goes to a fresh buffer
+        # (nothing is cached on the model, which threads may share).
+        out = bytearray(_STATE_SIZE)
+        p = lib.es_lm_score(handle, ffi.from_buffer("es_lm_state *", state.raw), wid,
+                            ffi.from_buffer("es_lm_state *", out))
+        return p, LMState(bytes(out))
 
     # ---- writing
     def save(self, path: PathLike, quantize: bool = False) -> None:
