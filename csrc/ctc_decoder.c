@@ -1,6 +1,13 @@
 /* CTC prefix beam search with the semantics of DeepSpeech 0.9.3's ctcdecode, and greedy
- * decoding. No language model yet: the places where LM fusion, the lexicon constraint and
- * hot words slot in are marked "LM hook".
+ * decoding, with optional n-gram LM fusion in word mode (the scorer and its dictionary FST).
+ * Hot words are still to come (marked "LM hook").
+ *
+ * LM fusion keeps, per prefix node, the LM context after the words the prefix completed
+ * (es_lm_state, which equals DeepSpeech's make_ngram + get_log_cond_prob: <s> while fewer than
+ * `order` words, else the last order-1 words) and how many words ago the last OOV was (any
+ * OOV in the n-gram window makes DeepSpeech return -1000). A space child's LM term is
+ * computed once when the node is created; the unfinished-word term of a node lazily, when
+ * results are read. The lexicon constraint (DeepSpeech's FST) refuses children at creation.
  *
  * Data structures (all allocated in es_ctc_decoder_new, nothing per frame):
  * - a prefix tree (DeepSpeech's PathTrie) in a pool of nodes linked by index; each node is
@@ -31,6 +38,10 @@
 #define LOG_PROB_TOLERANCE 1e-3
 #define MAX_ALPHABET 65536
 #define MAX_POOL ((size_t)INT32_MAX - 1)
+#define MAX_WORD_BYTES 1024
+#define OOV_SCORE (-1000.0)         /* DeepSpeech's OOV_SCORE, in ln units */
+#define NUM_FLT_LOGE 0.4342944819f  /* DeepSpeech's log10(e), a float constant */
+#define SINCE_OOV_NONE 255
 
 typedef struct {
     float b_prev, nb_prev, b_cur, nb_cur, score;
@@ -41,7 +52,11 @@ typedef struct {
     uint32_t new_timestep;
     uint32_t depth;
     uint64_t serial; /* creation order, the last tie-break */
-    uint8_t exists, active, has_pending;
+    double lm_term;  /* with an LM: added to every extension into this node (space nodes) */
+    double tail;     /* with an LM: the unfinished last word's term, once tail_known */
+    es_lm_state lm_state; /* with an LM: the context after this prefix's completed words */
+    uint8_t since_oov;    /* completed words since the last OOV one (SINCE_OOV_NONE: none) */
+    uint8_t exists, active, has_pending, tail_known;
 } node;
 
 typedef struct {
@@ -73,6 +88,16 @@ struct es_ctc_decoder {
     uint64_t next_serial;
     size_t frames;
     int started, finished;
+    /* LM fusion */
+    const es_lm *lm;
+    int lm_order;
+    double alpha, beta; /* rounded to float, as DeepSpeech's reset_params */
+    char *label_bytes;  /* the labels, concatenated */
+    uint32_t *label_off, *label_len; /* by class; the blank's length is 0 */
+    char *word;         /* MAX_WORD_BYTES */
+    int32_t *ranked;    /* results, best first (with an LM) */
+    double *ranked_score;
+    int ranked_valid;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -195,8 +220,114 @@ static void mark_active(es_ctc_decoder *d, int32_t i)
     }
 }
 
-/* DeepSpeech's get_path_trie without a dictionary: the child for label c, created or revived.
- * LM hook: the lexicon constraint refuses children here (returns NONE). */
+/* ---------------------------------------------------------------- LM fusion */
+
+/* v + term in float, as DeepSpeech's `float log_p += double`; -inf stays -inf. */
+static float add_term(float v, double term)
+{
+    if (v <= NEG_INF)
+        return v;
+    double x = (double)v + term;
+    return x <= -(double)FLT_MAX ? NEG_INF : (float)x;
+}
+
+/* The labels of node i's last word (back to the previous space or the root) into d->word.
+ * Returns the length; *too_long when it exceeds MAX_WORD_BYTES (d->word is then unused). */
+static size_t word_of(const es_ctc_decoder *d, int32_t i, int *too_long)
+{
+    const int32_t space = d->cfg.space_index;
+    size_t len = 0;
+    for (int32_t k = i; k != 0 && d->nodes[k].character != space; k = d->nodes[k].parent)
+        len += d->label_len[d->nodes[k].character];
+    *too_long = len > MAX_WORD_BYTES;
+    if (*too_long)
+        return len;
+    size_t end = len;
+    for (int32_t k = i; k != 0 && d->nodes[k].character != space; k = d->nodes[k].parent) {
+        int32_t c = d->nodes[k].character;
+        end -= d->label_len[c];
+        memcpy(d->word + end, d->label_bytes + d->label_off[c], d->label_len[c]);
+    }
+    return len;
+}
+
+/* DeepSpeech's alpha * get_log_cond_prob(make_ngram(...)) + beta for the word d->word[0..len)
+ * completed after the context of node ctx; writes the context after it and the OOV age. */
+static double word_term(const es_ctc_decoder *d, const node *ctx, size_t len, int too_long, es_lm_state *out,
+                        uint8_t *since_oov)
+{
+    uint32_t id = (too_long || len == 0) ? 0 : es_lm_word_id(d->lm, d->word, len);
+    float log10p = es_lm_score(d->lm, &ctx->lm_state, id, out);
+    int oov = id == 0 || (int)ctx->since_oov < d->lm_order - 1;
+    double cond = oov ? OOV_SCORE : (double)log10p / (double)NUM_FLT_LOGE;
+    if (id == 0)
+        *since_oov = 0;
+    else
+        *since_oov = ctx->since_oov >= 100 ? ctx->since_oov : (uint8_t)(ctx->since_oov + 1);
+    return cond * d->alpha + d->beta;
+}
+
+/* Whether the word so far (d->word[0..len)) followed by label c is still a vocabulary prefix. */
+static int lexicon_allows(es_ctc_decoder *d, size_t len, int too_long, int32_t c)
+{
+    uint32_t n = d->label_len[c];
+    if (too_long || len + n > MAX_WORD_BYTES)
+        return 0;
+    memcpy(d->word + len, d->label_bytes + d->label_off[c], n);
+    return es_lm_has_prefix(d->lm, d->word, len + n);
+}
+
+/* For a new child c of parent: whether the lexicon allows it, and its LM fields. */
+static int lm_child(es_ctc_decoder *d, int32_t parent, int32_t c, node *child)
+{
+    const node *p = &d->nodes[parent];
+    int too_long = 0;
+    if (c == d->cfg.space_index) {
+        if (parent == 0) { /* a leading space: no word, alpha * 0 + beta (DeepSpeech's empty n-gram) */
+            if (d->cfg.lexicon)
+                return 0;
+            child->lm_term = d->beta;
+            child->lm_state = p->lm_state;
+            child->since_oov = p->since_oov;
+            return 1;
+        }
+        size_t len = p->character == c ? 0 : word_of(d, parent, &too_long);
+        if (d->cfg.lexicon && (len == 0 || too_long || !es_lm_is_word(d->lm, d->word, len)))
+            return 0;
+        child->lm_term = word_term(d, p, len, too_long, &child->lm_state, &child->since_oov);
+        return 1;
+    }
+    if (d->cfg.lexicon) {
+        size_t len = word_of(d, parent, &too_long);
+        if (!lexicon_allows(d, len, too_long, c))
+            return 0;
+    }
+    child->lm_term = 0.0;
+    child->lm_state = p->lm_state;
+    child->since_oov = p->since_oov;
+    return 1;
+}
+
+/* The unfinished last word's term of node i (0 at the root and after a space), cached. */
+static double tail_term(es_ctc_decoder *d, int32_t i)
+{
+    node *n = &d->nodes[i];
+    if (!n->tail_known) {
+        n->tail = 0.0;
+        if (i != 0 && n->character != d->cfg.space_index) {
+            int too_long = 0;
+            size_t len = word_of(d, i, &too_long);
+            es_lm_state after;
+            uint8_t since;
+            n->tail = word_term(d, n, len, too_long, &after, &since);
+        }
+        n->tail_known = 1;
+    }
+    return n->tail;
+}
+
+/* DeepSpeech's get_path_trie: the child for label c, created or revived; NONE when the
+ * lexicon refuses it. LM hook: hot words. */
 static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
 {
     node *p = &d->nodes[parent];
@@ -214,9 +345,13 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
     }
     int32_t k = d->node_free_head;
     node *child = &d->nodes[k];
+    node fresh;
+    memset(&fresh, 0, sizeof fresh);
+    if (d->lm != NULL && !lm_child(d, parent, c, &fresh))
+        return NONE;
     d->node_free_head = child->next_sibling;
     d->nodes_free--;
-    memset(child, 0, sizeof *child);
+    *child = fresh;
     child->b_prev = child->nb_prev = child->b_cur = child->nb_cur = child->score = NEG_INF;
     child->parent = parent;
     child->first_child = NONE;
@@ -267,6 +402,11 @@ es_ctc_decoder_config es_ctc_decoder_config_default(void)
     c.input = ES_CTC_INPUT_PROBS;
     c.start_blank_threshold = 0.999;
     c.max_prefixes = 0;
+    c.lm = NULL;
+    c.labels = NULL;
+    c.lm_alpha = 0.931289039105002;
+    c.lm_beta = 1.1834137581510284;
+    c.lexicon = 1;
     return c;
 }
 
@@ -330,7 +470,92 @@ es_status es_ctc_decoder_config_check(const es_ctc_decoder_config *c, char *err,
                         "max_prefixes must be 0 (automatic) or in [2 * (beam_width * (classes per frame + 1) + 1) = %zu, "
                         "%zu], got %zu",
                         2 * need, MAX_POOL, c->max_prefixes);
+    if (c->lm != NULL) {
+        if (c->space_index == ES_CTC_NO_SPACE)
+            return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "LM fusion needs a space_index (word mode)");
+        if (c->labels == NULL)
+            return es__fail(ES_ERR_INVALID_CONFIG, err, err_len,
+                            "LM fusion needs labels (alphabet_size - 1 UTF-8 strings, blank skipped)");
+        for (size_t k = 0; k + 1 < c->alphabet_size; k++)
+            if (c->labels[k] == NULL)
+                return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "labels[%zu] is NULL", k);
+        if (!isfinite(c->lm_alpha) || fabs(c->lm_alpha) > 1e6)
+            return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "lm_alpha must be finite, |lm_alpha| <= 1e6, got %g",
+                            c->lm_alpha);
+        if (!isfinite(c->lm_beta) || fabs(c->lm_beta) > 1e6)
+            return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "lm_beta must be finite, |lm_beta| <= 1e6, got %g",
+                            c->lm_beta);
+    }
     return ES_OK;
+}
+
+/* Whether word (NUL-terminated) is a concatenation of labels (not the space or the blank). */
+static int spellable(const es_ctc_decoder *d, const char *word)
+{
+    enum { MAX_CHECK = 256 };
+    unsigned char reach[MAX_CHECK + 1];
+    size_t len = strlen(word);
+    if (len == 0 || len > MAX_CHECK)
+        return 0;
+    memset(reach, 0, len + 1);
+    reach[0] = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (!reach[i])
+            continue;
+        for (size_t c = 0; c < d->cfg.alphabet_size; c++) {
+            uint32_t n = d->label_len[c];
+            if ((int32_t)c == d->cfg.space_index || n == 0 || i + n > len)
+                continue;
+            if (memcmp(word + i, d->label_bytes + d->label_off[c], n) == 0)
+                reach[i + n] = 1;
+        }
+    }
+    return reach[len];
+}
+
+/* Copies the labels and checks that the LM suits them. */
+static es_status setup_lm(es_ctc_decoder *d, char *err, size_t err_len)
+{
+    const es_ctc_decoder_config *c = &d->cfg;
+    size_t n = c->alphabet_size, total = 0;
+    d->label_off = calloc(n, sizeof *d->label_off);
+    d->label_len = calloc(n, sizeof *d->label_len);
+    d->word = malloc(MAX_WORD_BYTES + 64);
+    d->ranked = malloc(c->beam_width * sizeof *d->ranked);
+    d->ranked_score = malloc(c->beam_width * sizeof *d->ranked_score);
+    for (size_t k = 0; k + 1 < n; k++)
+        total += strlen(c->labels[k]);
+    d->label_bytes = malloc(total + 1);
+    if (!d->label_off || !d->label_len || !d->word || !d->ranked || !d->ranked_score || !d->label_bytes)
+        return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the LM fusion tables");
+    size_t off = 0;
+    for (size_t cls = 0, k = 0; cls < n; cls++) {
+        if ((int32_t)cls == c->blank_index)
+            continue;
+        size_t len = strlen(c->labels[k]);
+        if (len > 64)
+            return es__fail(ES_ERR_INVALID_CONFIG, err, err_len, "labels[%zu] is longer than 64 bytes", k);
+        memcpy(d->label_bytes + off, c->labels[k], len);
+        d->label_off[cls] = (uint32_t)off;
+        d->label_len[cls] = (uint32_t)len;
+        off += len;
+        k++;
+    }
+    d->cfg.labels = NULL; /* copied: the caller's array need not outlive _new */
+    d->lm = c->lm;
+    d->lm_order = es_lm_order(c->lm);
+    d->alpha = (double)(float)c->lm_alpha;
+    d->beta = (double)(float)c->lm_beta;
+    size_t vocab = es_lm_vocab_size(c->lm);
+    for (uint32_t id = 3; id < vocab; id++) {
+        const char *w = es_lm_word(c->lm, id);
+        if (w != NULL && spellable(d, w))
+            return ES_OK;
+    }
+    return es__fail(ES_ERR_INVALID_CONFIG, err, err_len,
+                    "no word of the LM's vocabulary (%zu entries) can be spelled with the decoder's labels: "
+                    "an LM for another alphabet?",
+                    vocab);
 }
 
 /* ---------------------------------------------------------------- life cycle */
@@ -364,6 +589,13 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
         es_ctc_decoder_free(d);
         return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the prefix pools (%zu bytes)", bytes);
     }
+    if (cfg->lm != NULL) {
+        st = setup_lm(d, err, err_len);
+        if (st != ES_OK) {
+            es_ctc_decoder_free(d);
+            return st;
+        }
+    }
     es_ctc_decoder_reset(d);
     *out = d;
     return ES_OK;
@@ -382,6 +614,12 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     free(d->classes);
     free(d->class_tmp);
     free(d->class_log_prob);
+    free(d->label_bytes);
+    free(d->label_off);
+    free(d->label_len);
+    free(d->word);
+    free(d->ranked);
+    free(d->ranked_score);
     free(d);
 }
 
@@ -408,6 +646,10 @@ void es_ctc_decoder_reset(es_ctc_decoder *d)
     root->character = -1;
     root->timesteps = root->pending = NONE;
     root->exists = 1;
+    if (d->lm != NULL)
+        es_lm_bos_state(d->lm, &root->lm_state);
+    root->since_oov = SINCE_OOV_NONE;
+    d->ranked_valid = 0;
     d->next_serial = 1;
     d->prefixes[0] = 0;
     d->num_prefixes = 1;
@@ -428,7 +670,11 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
     if (d == NULL)
         return 0;
     return sizeof *d + d->capacity * (sizeof(node) + sizeof(ts_record)) + 3 * d->active_capacity * sizeof(int32_t) +
-           d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float));
+           d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
+           (d->lm == NULL ? 0
+                          : MAX_WORD_BYTES + 64 + d->cfg.beam_width * (sizeof(int32_t) + sizeof(double)) +
+                                d->cfg.alphabet_size * 2 * sizeof(uint32_t) +
+                                (d->cfg.alphabet_size == 0 ? 0 : d->label_off[d->cfg.alphabet_size - 1]) + 65);
 }
 
 /* ---------------------------------------------------------------- decoding */
@@ -508,13 +754,25 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
     for (size_t i = 0; i < d->num_prefixes; i++)
         mark_active(d, d->prefixes[i]);
 
-    /* LM hook: with a scorer, sort the prefixes and compute min_cutoff / full_beam here. */
+    /* With a scorer, DeepSpeech cuts extensions that cannot reach the beam (the prefixes are
+     * already sorted as its partial_sort leaves them). */
+    float min_cutoff = NEG_INF;
+    int full_beam = 0;
+    if (d->lm != NULL) {
+        double mc = (double)nodes[d->prefixes[d->num_prefixes - 1]].score + log(d->probs[blank]) -
+                    (d->beta > 0.0 ? d->beta : 0.0);
+        min_cutoff = mc <= -(double)FLT_MAX ? NEG_INF : (float)mc;
+        full_beam = d->num_prefixes == c->beam_width;
+    }
+    d->ranked_valid = 0;
     for (size_t k = 0; k < num_classes; k++) {
         const int32_t cls = d->classes[k];
         const float lp = d->class_log_prob[cls];
         for (size_t i = 0; i < d->num_prefixes; i++) {
             const int32_t pi = d->prefixes[i];
             node *p = &nodes[pi];
+            if (full_beam && lp + p->score < min_cutoff)
+                break;
             if (p->score <= NEG_INF)
                 continue;
             if (cls == blank) {
@@ -542,7 +800,9 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
             } else {
                 v = lp + p->score;
             }
-            /* LM hook: at a scoring boundary add alpha * (ln P_lm + hot-word boosts) + beta. */
+            /* At a word boundary: alpha * ln P_lm + beta (LM hook: hot-word boosts). */
+            if (cls == c->space_index && d->lm != NULL)
+                v = add_term(v, child->lm_term);
             if (child->nb_cur < v)
                 set_pending(d, child, p->timesteps, t);
             child->nb_cur = log_sum_exp(child->nb_cur, v);
@@ -611,7 +871,6 @@ es_status es_ctc_decoder_finish(es_ctc_decoder *d)
         return ES_ERR_BAD_STATE;
     if (d->frames == 0)
         return ES_ERR_EMPTY_INPUT;
-    /* LM hook: score the unfinished last word of each prefix for the results. */
     d->finished = 1;
     return ES_OK;
 }
@@ -628,6 +887,44 @@ int es_ctc_decoder_finished(const es_ctc_decoder *d)
 
 /* ---------------------------------------------------------------- results */
 
+/* DeepSpeech's decode(): final score = score + the unfinished word's term; ties to the
+ * smaller last label, then creation order. a, b are positions in d->prefixes. */
+static int ranked_before(const void *ctx, int32_t a, int32_t b)
+{
+    const es_ctc_decoder *d = ctx;
+    double x = d->ranked_score[a], y = d->ranked_score[b];
+    if (x != y)
+        return x > y;
+    const node *p = &d->nodes[d->prefixes[a]], *q = &d->nodes[d->prefixes[b]];
+    if (p->character != q->character)
+        return p->character < q->character;
+    return p->serial < q->serial;
+}
+
+/* The node of result `rank` (< num_results) and its confidence. With an LM the ranking is
+ * computed on first use after each frame (a cache: hence the cast). */
+static int32_t result_node(const es_ctc_decoder *cd, size_t rank, double *confidence)
+{
+    if (cd->lm == NULL) {
+        int32_t i = cd->prefixes[rank];
+        *confidence = (double)cd->nodes[i].score;
+        return i;
+    }
+    es_ctc_decoder *d = (es_ctc_decoder *)cd;
+    if (!d->ranked_valid) {
+        size_t n = d->num_results;
+        for (size_t k = 0; k < n; k++) {
+            d->ranked[k] = (int32_t)k;
+            d->ranked_score[k] = (double)d->nodes[d->prefixes[k]].score + tail_term(d, d->prefixes[k]);
+        }
+        merge_sort(d->ranked, d->sort_tmp, n, ranked_before, d);
+        d->ranked_valid = 1;
+    }
+    int32_t pos = d->ranked[rank];
+    *confidence = d->ranked_score[pos];
+    return d->prefixes[pos];
+}
+
 size_t es_ctc_decoder_num_results(const es_ctc_decoder *d)
 {
     return d == NULL ? 0 : d->num_results;
@@ -639,7 +936,8 @@ es_status es_ctc_decoder_result_length(const es_ctc_decoder *d, size_t rank, siz
         return ES_ERR_NULL_ARGUMENT;
     if (rank >= d->num_results)
         return ES_ERR_INVALID_ARGUMENT;
-    *out_length = d->nodes[d->prefixes[rank]].depth;
+    double confidence;
+    *out_length = d->nodes[result_node(d, rank, &confidence)].depth;
     return ES_OK;
 }
 
@@ -650,13 +948,15 @@ es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *t
         return ES_ERR_NULL_ARGUMENT;
     if (rank >= d->num_results)
         return ES_ERR_INVALID_ARGUMENT;
-    const node *n = &d->nodes[d->prefixes[rank]];
+    double confidence;
+    const int32_t ni = result_node(d, rank, &confidence);
+    const node *n = &d->nodes[ni];
     size_t len = n->depth;
     *out_length = len;
     if (capacity < len)
         return ES_ERR_BUFFER_TOO_SMALL;
     size_t k = len;
-    for (int32_t i = d->prefixes[rank]; i != 0; i = d->nodes[i].parent)
+    for (int32_t i = ni; i != 0; i = d->nodes[i].parent)
         tokens[--k] = d->nodes[i].character;
     if (timesteps != NULL) {
         /* The history has one record per label (each extension appends one). */
@@ -667,7 +967,7 @@ es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *t
             timesteps[--k] = 0;
     }
     if (out_confidence != NULL)
-        *out_confidence = (double)n->score;
+        *out_confidence = confidence;
     return ES_OK;
 }
 

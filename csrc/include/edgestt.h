@@ -297,7 +297,7 @@ es_status es_lm_prefix_range(const es_lm *lm, const char *prefix, size_t len, ui
  * Prefix beam search over CTC output with DeepSpeech 0.9.3's semantics (its ctcdecode:
  * PathTrie, blank/repeat rules, cutoff_prob / cutoff_top_n, expansion starting at the first
  * frame whose P(blank) < start_blank_threshold, per-token timesteps, confidence = the
- * beam's natural-log score). This version has no language model, lexicon or hot words yet.
+ * beam's natural-log score), with optional n-gram LM fusion in word mode (no hot words yet).
  *
  *     es_ctc_decoder_config cfg = es_ctc_decoder_config_default();   29 classes, blank 28
  *     cfg.beam_width = 64;
@@ -313,7 +313,27 @@ es_status es_lm_prefix_range(const es_lm *lm, const char *prefix, size_t len, ui
  * results bit for bit. All memory is allocated by _new: the prefix tree and the timestep
  * records live in pools of max_prefixes entries each. A frame is decoded only when the
  * pools have room for everything it can create; otherwise feed stops before it with
- * ES_ERR_OUT_OF_MEMORY (the frames before it are decoded, results stay valid). */
+ * ES_ERR_OUT_OF_MEMORY (the frames before it are decoded, results stay valid).
+ *
+ * LM fusion (cfg.lm != NULL; word mode: space_index is the word separator), as DeepSpeech's
+ * scorer does it:
+ * - when a prefix is extended with the space, the extension gets
+ *   lm_alpha * ln P(word | up to order-1 previous words) + lm_beta, where ln P is the LM's
+ *   log10 / 0.4342944819f, the context starts at <s> and words are the labels between two
+ *   spaces. A word scored as <unk> (OOV, or the empty word between two spaces) gives
+ *   ln P = -1000, and so does every word whose n-gram window (order words) still holds one.
+ *   A leading space (at the root) gets lm_alpha * 0 + lm_beta and is not a word.
+ * - with lexicon != 0, a prefix may only extend its last word with a label if the word stays a
+ *   prefix of an LM vocabulary word (es_lm_has_prefix), and may only add a space after a whole
+ *   vocabulary word (es_lm_is_word): no leading or double spaces. Words that need characters
+ *   the alphabet lacks are simply never produced; _new refuses (ES_ERR_INVALID_CONFIG) an LM of
+ *   which no word at all can be spelled with the labels (an LM for another alphabet).
+ * - while decoding with an LM, a frame's extensions are cut as in DeepSpeech: when the beam is
+ *   full, classes whose log prob + prefix score falls below (score of the last prefix +
+ *   ln P(blank) - max(0, lm_beta)) are not expanded from that prefix onwards.
+ * - results (partial ones too) add to each prefix not ending with a space
+ *   lm_alpha * ln P(unfinished last word | context) + lm_beta (no </s>) and are ranked by
+ *   that score, which is also the confidence. Words longer than 1024 bytes count as OOV. */
 
 typedef enum {
     ES_CTC_INPUT_PROBS = 0,     /* each value is a probability in [0, 1] (softmax output) */
@@ -326,7 +346,7 @@ enum { ES_CTC_NO_SPACE = -1 }; /* space_index when the alphabet has no word sepa
 typedef struct {
     size_t alphabet_size;      /* classes per frame, blank included; 2 .. 65536 */
     int32_t blank_index;       /* 0 .. alphabet_size-1; DeepSpeech: the last class */
-    int32_t space_index;       /* the word separator, or ES_CTC_NO_SPACE; DeepSpeech: 0 (unused until LM fusion) */
+    int32_t space_index;       /* the word separator, or ES_CTC_NO_SPACE; DeepSpeech: 0 (used by LM fusion) */
     size_t beam_width;         /* prefixes kept after each frame, >= 1; DeepSpeech's export default 500 */
     double cutoff_prob;        /* (0, 1]: visit the most likely classes until their summed probability
                                   reaches this; 1 disables (DeepSpeech 1.0) */
@@ -341,10 +361,22 @@ typedef struct {
                                   (classes visited + 1) + 1 is what one frame may need and classes
                                   visited = cutoff_top_n if cutoff_prob < 1 and cutoff_top_n <
                                   alphabet_size, else alphabet_size */
+    const es_lm *lm;           /* optional n-gram LM for fusion (NULL: none); borrowed: it must
+                                  outlive the decoder. Needs labels and a space_index */
+    const char *const *labels; /* with lm: alphabet_size - 1 NUL-terminated UTF-8 labels in class
+                                  order, the blank skipped (the space's label is not used); copied
+                                  by _new. May be NULL without lm */
+    double lm_alpha;           /* LM weight (DeepSpeech 0.9.3: 0.931289039105002), rounded to
+                                  float as DeepSpeech does */
+    double lm_beta;            /* word insertion bonus (DeepSpeech 0.9.3: 1.1834137581510284),
+                                  rounded to float */
+    int lexicon;               /* with lm: non-zero restricts words to the LM's vocabulary
+                                  (DeepSpeech's dictionary FST); default 1 */
 } es_ctc_decoder_config;
 
 /* DeepSpeech's English decoder: 29 classes, blank 28, space 0, beam 500, cutoff_prob 1,
- * cutoff_top_n 40, probabilities, threshold 0.999, max_prefixes 0 (automatic). */
+ * cutoff_top_n 40, probabilities, threshold 0.999, max_prefixes 0 (automatic); no LM, with
+ * DeepSpeech 0.9.3's lm_alpha / lm_beta and lexicon 1 ready for when one is set. */
 es_ctc_decoder_config es_ctc_decoder_config_default(void);
 /* ES_OK, or ES_ERR_INVALID_CONFIG with the field in err. */
 es_status es_ctc_decoder_config_check(const es_ctc_decoder_config *cfg, char *err, size_t err_len);
@@ -372,8 +404,10 @@ size_t es_ctc_decoder_num_frames(const es_ctc_decoder *d);
 /* Non-zero after a successful finish. */
 int es_ctc_decoder_finished(const es_ctc_decoder *d);
 
-/* Results, best first (rank 0), as DeepSpeech orders them: by score, ties to the smaller
- * last token. Prefixes with score -inf are not results. There is always at least one result
+/* Results, best first (rank 0), as DeepSpeech orders them: by score (with an LM: including
+ * the unfinished last word's LM score), ties to the smaller last token. Prefixes with score
+ * -inf are not results. Reading results updates a cache inside the decoder: do not read
+ * them from two threads at once. There is always at least one result
  * (the empty prefix before any frame is decoded). */
 size_t es_ctc_decoder_num_results(const es_ctc_decoder *d);
 /* Tokens of result `rank`; also the timesteps it needs. ES_ERR_INVALID_ARGUMENT when
@@ -383,7 +417,8 @@ es_status es_ctc_decoder_result_length(const es_ctc_decoder *d, size_t rank, siz
  * which the best path into the prefix emitted it (DeepSpeech's timestep; timesteps may be
  * NULL), and its confidence: the natural-log score of the beam (DeepSpeech's confidence;
  * without an LM, ln of the summed probability of the alignments of this prefix, as far as
- * the beam kept them). ES_ERR_BUFFER_TOO_SMALL (with *out_length = the length needed) when
+ * the beam kept them; with an LM, including the LM and word-insertion terms and the
+ * unfinished last word's). ES_ERR_BUFFER_TOO_SMALL (with *out_length = the length needed) when
  * capacity is too small. out_confidence may be NULL. */
 es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *tokens, uint32_t *timesteps,
                                 size_t capacity, size_t *out_length, double *out_confidence);

@@ -10,8 +10,15 @@
             print(s.partial().text)
         print(s.finish().text)
 
-No language model, lexicon or hot words yet: the beam search ranks by acoustic probability
-alone. The input kind ("probs" or "log_probs") is stated by the caller, never guessed.
+With an n-gram LM (edgestt.LanguageModel) the search fuses it as DeepSpeech's scorer does:
+
+    lm = edgestt.LanguageModel("lm.arpa")
+    dec = CTCDecoder(" abcdefghijklmnopqrstuvwxyz'", lm=lm)     # DeepSpeech 0.9.3's alpha, beta
+    dec.decode(probs).text
+
+alpha * ln P(word | previous words) + beta at each space, the unfinished last word scored
+the same way in the results, and (lexicon=True) words restricted to the LM's vocabulary.
+No hot words yet. The input kind ("probs" or "log_probs") is stated by the caller, never guessed.
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ import numpy as np
 
 from . import errors
 from ._ffi import NativeObject, check, new_err_buffer
+from .lm import LanguageModel
 from ._native import ffi, lib
 
 _INPUTS = {"probs": lib.ES_CTC_INPUT_PROBS, "log_probs": lib.ES_CTC_INPUT_LOG_PROBS}
@@ -34,7 +42,8 @@ class Result:
     tokens: class indices (never the blank); timesteps: for each token, the frame at which
     the best path into this prefix emitted it (DeepSpeech's timestep); log_prob: the
     natural-log score (DeepSpeech's confidence: for a beam, ln of the summed probability of
-    the alignments of this labelling that the beam kept; for greedy, of the single best path).
+    the alignments of this labelling that the beam kept; for greedy, of the single best path;
+    with an LM, including alpha * ln P + beta for every word, the unfinished last one too).
     """
 
     text: str
@@ -56,6 +65,8 @@ class _Search(NativeObject):
         self._steps = ffi.new("uint32_t[]", 1)
 
     def _feed(self, matrix) -> None:
+        if self._owner.lm is not None:
+            self._owner.lm._live()  # the C decoder borrows the LM: refuse to run on a closed one
         frames = self._owner._as_matrix(matrix)
         buf = ffi.from_buffer("float[]", frames)
         check(lib.es_ctc_decoder_feed(self._live(), buf, frames.shape[0], frames.shape[1]), context="feed")
@@ -122,7 +133,7 @@ class DecoderStream(_Search):
 
 
 class CTCDecoder:
-    """CTC prefix beam search with DeepSpeech's semantics (no LM yet), and greedy decoding.
+    """CTC prefix beam search with DeepSpeech's semantics, optional LM fusion, and greedy decoding.
 
     alphabet: the labels of the non-blank classes in class order (a str gives one label per
     character); the matrix has len(alphabet) + 1 columns. blank_index: the blank's column
@@ -130,6 +141,13 @@ class CTCDecoder:
     cutoff_prob / cutoff_top_n: DeepSpeech's per-frame class pruning (1.0 disables).
     beam_width, cutoff_top_n, start_blank_threshold and max_prefixes default to the C core's
     es_ctc_decoder_config_default() (DeepSpeech's 500, 40, 0.999 and automatic).
+
+    lm: an edgestt.LanguageModel to fuse (the decoder keeps a reference to it); the alphabet
+    must then contain the word separator " ". alpha / beta: the LM weight and the word
+    insertion bonus (default: DeepSpeech 0.9.3's 0.931289039105002 / 1.1834137581510284).
+    lexicon: restrict words to the LM's vocabulary (DeepSpeech's dictionary); vocabulary
+    words needing characters that are not in the alphabet are never produced, and an LM of
+    which no word can be spelled with the alphabet is refused (InvalidConfig).
     """
 
     def __init__(
@@ -143,6 +161,10 @@ class CTCDecoder:
         cutoff_top_n: Optional[int] = None,
         start_blank_threshold: Optional[float] = None,
         max_prefixes: Optional[int] = None,
+        lm: Optional[LanguageModel] = None,
+        alpha: Optional[float] = None,
+        beta: Optional[float] = None,
+        lexicon: bool = True,
     ):
         labels = list(alphabet)
         if not labels or not all(isinstance(label, str) for label in labels):
@@ -175,11 +197,30 @@ class CTCDecoder:
             if name != "start_blank_threshold" and (not isinstance(value, (int, np.integer)) or value < 0):
                 raise errors.InvalidConfig(f"{name} must be a non-negative integer, got {value!r}")
             setattr(c, name, value)
+        if lm is not None and not isinstance(lm, LanguageModel):
+            raise errors.InvalidConfig(f"lm must be an edgestt.LanguageModel or None, got {type(lm).__name__}")
+        self.lm = lm
+        # The labels, blank excluded; the C core copies them in es_ctc_decoder_new.
+        self._label_bufs = [ffi.new("char[]", label.encode("utf-8")) for label in labels]
+        self._label_array = ffi.new("char *[]", self._label_bufs)
+        if lm is not None:
+            c.lm = lm._live()
+            c.labels = self._label_array
+            c.lexicon = 1 if lexicon else 0
+            if alpha is not None:
+                c.lm_alpha = float(alpha)
+            if beta is not None:
+                c.lm_beta = float(beta)
+        self.alpha = float(c.lm_alpha)
+        self.beta = float(c.lm_beta)
+        self.lexicon = bool(lexicon) and lm is not None
         err = new_err_buffer()
         check(lib.es_ctc_decoder_config_check(c, err, len(err)), err)
         self._config = c
         self.beam_width = int(c.beam_width)
         self._search: Optional[_Search] = None
+        if lm is not None:
+            self._search = _Search(self)  # LM problems (another alphabet) surface here
 
     # ---- helpers
     def text(self, tokens: Sequence[int]) -> str:

@@ -1,4 +1,4 @@
-/* The CTC decoder core (no LM): prefix probabilities equal brute-force sums over all
+/* The CTC decoder core (without and with an LM): prefix probabilities equal brute-force sums over all
  * alignments, timesteps and the delayed start follow DeepSpeech, greedy decoding, streaming
  * in any chunking equals one-shot bit for bit, the pool limit, and bad input. */
 #include <float.h>
@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "edgestt.h"
+#include "lm_internal.h"
 
 #define MAXT 64
 #define MAXC 8
@@ -394,6 +395,161 @@ static void check_bad_input(void)
     CHECK(len == 0);
 }
 
+/* ---------------------------------------------------------------- LM fusion */
+
+/* Order 2: P(a | <s>) = 10^-0.2, P(b | a) = 10^-0.1; "ab" is not a word. */
+static const char *LM_ARPA =
+    "\\data\\\n"
+    "ngram 1=4\n"
+    "ngram 2=2\n"
+    "\n"
+    "\\1-grams:\n"
+    "-1.0\t</s>\n"
+    "-99\t<s>\t-0.5\n"
+    "-0.7\ta\t-0.3\n"
+    "-0.9\tb\t-0.2\n"
+    "\n"
+    "\\2-grams:\n"
+    "-0.2\t<s> a\n"
+    "-0.1\ta b\n"
+    "\n"
+    "\\end\\\n";
+
+static const char *const LM_LABELS[3] = {" ", "a", "b"}; /* classes 0..2, blank 3 */
+
+static es_ctc_decoder *make_lm(const es_lm *lm, double alpha, double beta, int lexicon, size_t beam)
+{
+    es_ctc_decoder_config cfg = es_ctc_decoder_config_default();
+    cfg.alphabet_size = 4;
+    cfg.blank_index = 3;
+    cfg.space_index = 0;
+    cfg.beam_width = beam;
+    cfg.start_blank_threshold = 2.0;
+    cfg.lm = lm;
+    cfg.labels = LM_LABELS;
+    cfg.lm_alpha = alpha;
+    cfg.lm_beta = beta;
+    cfg.lexicon = lexicon;
+    es_ctc_decoder *d = NULL;
+    char err[256];
+    CHECK_STATUS(es_ctc_decoder_new(&cfg, &d, err, sizeof err), ES_OK);
+    return d;
+}
+
+/* The confidence of the result with exactly these tokens; NAN when it is not a result. */
+static double confidence_of(const es_ctc_decoder *d, const int32_t *want, size_t want_len)
+{
+    for (size_t r = 0; r < es_ctc_decoder_num_results(d); r++) {
+        int32_t tokens[MAXLEN];
+        size_t len = 0;
+        double conf = 0.0;
+        CHECK_STATUS(es_ctc_decoder_result(d, r, tokens, NULL, MAXLEN, &len, &conf), ES_OK);
+        if (len == want_len && memcmp(tokens, want, len * sizeof *tokens) == 0)
+            return conf;
+    }
+    return NAN;
+}
+
+/* "a b": the space adds alpha * ln P(a | <s>) + beta, the unfinished "b" at the end
+ * alpha * ln P(b | a) + beta; "ab" is OOV (-1000). The beam never fills (no cutoff), so every
+ * confidence is the LM-free one plus these terms. */
+static void check_lm_word_scores(const es_lm *lm)
+{
+    enum { T = 5, C = 4 };
+    const int32_t argmax[T] = {1, 3, 0, 2, 3};
+    float m[T * C];
+    for (size_t i = 0; i < T; i++)
+        for (size_t k = 0; k < C; k++)
+            m[i * C + k] = (int32_t)k == argmax[i] ? 0.7f : 0.1f;
+    const double alpha = 0.5, beta = 2.0, ln10 = 1.0 / (double)0.4342944819f;
+    es_ctc_decoder *plain = make_lm(NULL, 0, 0, 0, 1024), *d = make_lm(lm, alpha, beta, 0, 1024);
+    if (plain == NULL || d == NULL)
+        return;
+    CHECK_STATUS(es_ctc_decoder_feed(plain, m, T, C), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_finish(plain), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_feed(d, m, T, C), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_finish(d), ES_OK);
+    CHECK(es_ctc_decoder_num_results(d) == es_ctc_decoder_num_results(plain));
+    CHECK(es_ctc_decoder_num_results(d) < 1024);
+    const double w_a = alpha * (-0.2 * ln10) + beta, w_b_after_a = alpha * (-0.1 * ln10) + beta;
+    const int32_t a_b[3] = {1, 0, 2}, a_sp[2] = {1, 0}, ab[2] = {1, 2}, a[1] = {1}, sp_a[2] = {0, 1};
+    CHECK_NEAR(confidence_of(d, a_b, 3), confidence_of(plain, a_b, 3) + w_a + w_b_after_a, 1e-4);
+    CHECK_NEAR(confidence_of(d, a_sp, 2), confidence_of(plain, a_sp, 2) + w_a, 1e-4);
+    CHECK_NEAR(confidence_of(d, a, 1), confidence_of(plain, a, 1) + w_a, 1e-4);
+    CHECK_NEAR(confidence_of(d, ab, 2), confidence_of(plain, ab, 2) + alpha * -1000.0 + beta, 1e-3);
+    /* A leading space is no word: + beta only, then "a" after <s>. */
+    CHECK_NEAR(confidence_of(d, sp_a, 2), confidence_of(plain, sp_a, 2) + beta + w_a, 1e-4);
+    /* The best result is "a b", and results are ranked by the final score. */
+    int32_t tokens[MAXLEN];
+    size_t len = 0;
+    double conf = 0.0, previous = INFINITY;
+    CHECK_STATUS(es_ctc_decoder_result(d, 0, tokens, NULL, MAXLEN, &len, &conf), ES_OK);
+    CHECK(len == 3 && memcmp(tokens, a_b, sizeof a_b) == 0);
+    for (size_t r = 0; r < es_ctc_decoder_num_results(d); r++) {
+        CHECK_STATUS(es_ctc_decoder_result(d, r, tokens, NULL, MAXLEN, &len, &conf), ES_OK);
+        CHECK(conf <= previous);
+        previous = conf;
+    }
+    es_ctc_decoder_free(plain);
+    es_ctc_decoder_free(d);
+
+    /* The lexicon: only "a", "b" and words in progress towards them; no leading or double
+     * spaces, no "ab". */
+    d = make_lm(lm, alpha, beta, 1, 1024);
+    CHECK_STATUS(es_ctc_decoder_feed(d, m, T, C), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_finish(d), ES_OK);
+    CHECK(confidence_of(d, ab, 2) != confidence_of(d, ab, 2)); /* NaN: not a result */
+    CHECK(confidence_of(d, sp_a, 2) != confidence_of(d, sp_a, 2));
+    for (size_t r = 0; r < es_ctc_decoder_num_results(d); r++) {
+        CHECK_STATUS(es_ctc_decoder_result(d, r, tokens, NULL, MAXLEN, &len, &conf), ES_OK);
+        for (size_t i = 0; i < len; i++) {
+            CHECK(!(i == 0 && tokens[i] == 0));
+            CHECK(!(i > 0 && tokens[i] == 0 && tokens[i - 1] == 0));
+            CHECK(!(i > 0 && tokens[i] != 0 && tokens[i - 1] != 0));
+        }
+    }
+    CHECK_STATUS(es_ctc_decoder_result(d, 0, tokens, NULL, MAXLEN, &len, &conf), ES_OK);
+    CHECK(len == 3 && memcmp(tokens, a_b, sizeof a_b) == 0);
+    es_ctc_decoder_free(d);
+}
+
+static void check_lm_bad_config(const es_lm *lm)
+{
+    es_ctc_decoder_config cfg = es_ctc_decoder_config_default();
+    cfg.alphabet_size = 4;
+    cfg.blank_index = 3;
+    cfg.space_index = 0;
+    cfg.beam_width = 8;
+    cfg.lm = lm;
+    es_ctc_decoder *d = NULL;
+    char err[256];
+    CHECK_STATUS(es_ctc_decoder_new(&cfg, &d, err, sizeof err), ES_ERR_INVALID_CONFIG); /* no labels */
+    cfg.labels = LM_LABELS;
+    cfg.space_index = ES_CTC_NO_SPACE;
+    CHECK_STATUS(es_ctc_decoder_new(&cfg, &d, err, sizeof err), ES_ERR_INVALID_CONFIG);
+    cfg.space_index = 0;
+    cfg.lm_alpha = NAN;
+    CHECK_STATUS(es_ctc_decoder_new(&cfg, &d, err, sizeof err), ES_ERR_INVALID_CONFIG);
+    cfg.lm_alpha = 1.0;
+    static const char *const other[3] = {" ", "x", "y"}; /* no LM word can be spelled */
+    cfg.labels = other;
+    CHECK_STATUS(es_ctc_decoder_new(&cfg, &d, err, sizeof err), ES_ERR_INVALID_CONFIG);
+    CHECK(strstr(err, "another alphabet") != NULL);
+    CHECK(d == NULL);
+}
+
+static void check_lm(void)
+{
+    es_lm *lm = NULL;
+    char err[256];
+    CHECK_STATUS(es__lm_from_arpa_memory(LM_ARPA, strlen(LM_ARPA), &lm, err, sizeof err), ES_OK);
+    if (lm == NULL)
+        return;
+    check_lm_word_scores(lm);
+    check_lm_bad_config(lm);
+    es_lm_free(lm);
+}
+
 int main(void)
 {
     for (unsigned seed = 1; seed <= 6; seed++) {
@@ -413,5 +569,6 @@ int main(void)
     check_cutoff();
     check_pool_limit();
     check_bad_input();
+    check_lm();
     CHECK_DONE();
 }
