@@ -513,6 +513,32 @@ static void check_lm_word_scores(const es_lm *lm)
     es_ctc_decoder_free(d);
 }
 
+/* DeepSpeech returns -1000 while an OOV word is inside the n-gram window (order 2: the previous
+ * word): "ab a b" gets OOV for "ab", OOV for "a" (after "ab"), then ln P(b | a). */
+static void check_lm_oov_window(const es_lm *lm)
+{
+    enum { T = 7, C = 4 };
+    const int32_t argmax[T] = {1, 2, 0, 1, 0, 2, 3};
+    float m[T * C];
+    for (size_t i = 0; i < T; i++)
+        for (size_t k = 0; k < C; k++)
+            m[i * C + k] = (int32_t)k == argmax[i] ? 0.7f : 0.1f;
+    const double alpha = 0.5, beta = 2.0, ln10 = 1.0 / (double)0.4342944819f;
+    es_ctc_decoder *plain = make_lm(NULL, 0, 0, 0, 4096), *d = make_lm(lm, alpha, beta, 0, 4096);
+    if (plain == NULL || d == NULL)
+        return;
+    CHECK_STATUS(es_ctc_decoder_feed(plain, m, T, C), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_finish(plain), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_feed(d, m, T, C), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_finish(d), ES_OK);
+    CHECK(es_ctc_decoder_num_results(d) < 4096);
+    const double oov = alpha * -1000.0 + beta, w_b_after_a = alpha * (-0.1 * ln10) + beta;
+    const int32_t ab_a_b[6] = {1, 2, 0, 1, 0, 2};
+    CHECK_NEAR(confidence_of(d, ab_a_b, 6), confidence_of(plain, ab_a_b, 6) + 2 * oov + w_b_after_a, 2e-3);
+    es_ctc_decoder_free(plain);
+    es_ctc_decoder_free(d);
+}
+
 static void check_lm_bad_config(const es_lm *lm)
 {
     es_ctc_decoder_config cfg = es_ctc_decoder_config_default();
@@ -546,6 +572,7 @@ static void check_lm(void)
     if (lm == NULL)
         return;
     check_lm_word_scores(lm);
+    check_lm_oov_window(lm);
     check_lm_bad_config(lm);
     es_lm_free(lm);
 }
