@@ -450,6 +450,21 @@ static double confidence_of(const es_ctc_decoder *d, const int32_t *want, size_t
     return NAN;
 }
 
+/* A peaky probability matrix: 0.7 on the argmax class of each frame, 0.1 elsewhere. */
+static void peaky_matrix(const int32_t *argmax, size_t t, size_t c, float *m)
+{
+    for (size_t i = 0; i < t; i++)
+        for (size_t k = 0; k < c; k++)
+            m[i * c + k] = (int32_t)k == argmax[i] ? 0.7f : 0.1f;
+}
+
+/* Feeds the whole matrix and finishes. */
+static void decode_all(es_ctc_decoder *d, const float *m, size_t t, size_t c)
+{
+    CHECK_STATUS(es_ctc_decoder_feed(d, m, t, c), ES_OK);
+    CHECK_STATUS(es_ctc_decoder_finish(d), ES_OK);
+}
+
 /* "a b": the space adds alpha * ln P(a | <s>) + beta, the unfinished "b" at the end
  * alpha * ln P(b | a) + beta; "ab" is OOV (-1000). The beam never fills (no cutoff), so every
  * confidence is the LM-free one plus these terms. */
@@ -458,17 +473,13 @@ static void check_lm_word_scores(const es_lm *lm)
     enum { T = 5, C = 4 };
     const int32_t argmax[T] = {1, 3, 0, 2, 3};
     float m[T * C];
-    for (size_t i = 0; i < T; i++)
-        for (size_t k = 0; k < C; k++)
-            m[i * C + k] = (int32_t)k == argmax[i] ? 0.7f : 0.1f;
+    peaky_matrix(argmax, T, C, m);
     const double alpha = 0.5, beta = 2.0, ln10 = 1.0 / (double)0.4342944819f;
     es_ctc_decoder *plain = make_lm(NULL, 0, 0, 0, 1024), *d = make_lm(lm, alpha, beta, 0, 1024);
     if (plain == NULL || d == NULL)
         return;
-    CHECK_STATUS(es_ctc_decoder_feed(plain, m, T, C), ES_OK);
-    CHECK_STATUS(es_ctc_decoder_finish(plain), ES_OK);
-    CHECK_STATUS(es_ctc_decoder_feed(d, m, T, C), ES_OK);
-    CHECK_STATUS(es_ctc_decoder_finish(d), ES_OK);
+    decode_all(plain, m, T, C);
+    decode_all(d, m, T, C);
     CHECK(es_ctc_decoder_num_results(d) == es_ctc_decoder_num_results(plain));
     CHECK(es_ctc_decoder_num_results(d) < 1024);
     const double w_a = alpha * (-0.2 * ln10) + beta, w_b_after_a = alpha * (-0.1 * ln10) + beta;
@@ -496,8 +507,7 @@ static void check_lm_word_scores(const es_lm *lm)
     /* The lexicon: only "a", "b" and words in progress towards them; no leading or double
      * spaces, no "ab". */
     d = make_lm(lm, alpha, beta, 1, 1024);
-    CHECK_STATUS(es_ctc_decoder_feed(d, m, T, C), ES_OK);
-    CHECK_STATUS(es_ctc_decoder_finish(d), ES_OK);
+    decode_all(d, m, T, C);
     CHECK(confidence_of(d, ab, 2) != confidence_of(d, ab, 2)); /* NaN: not a result */
     CHECK(confidence_of(d, sp_a, 2) != confidence_of(d, sp_a, 2));
     for (size_t r = 0; r < es_ctc_decoder_num_results(d); r++) {
@@ -520,17 +530,13 @@ static void check_lm_oov_window(const es_lm *lm)
     enum { T = 7, C = 4 };
     const int32_t argmax[T] = {1, 2, 0, 1, 0, 2, 3};
     float m[T * C];
-    for (size_t i = 0; i < T; i++)
-        for (size_t k = 0; k < C; k++)
-            m[i * C + k] = (int32_t)k == argmax[i] ? 0.7f : 0.1f;
+    peaky_matrix(argmax, T, C, m);
     const double alpha = 0.5, beta = 2.0, ln10 = 1.0 / (double)0.4342944819f;
     es_ctc_decoder *plain = make_lm(NULL, 0, 0, 0, 4096), *d = make_lm(lm, alpha, beta, 0, 4096);
     if (plain == NULL || d == NULL)
         return;
-    CHECK_STATUS(es_ctc_decoder_feed(plain, m, T, C), ES_OK);
-    CHECK_STATUS(es_ctc_decoder_finish(plain), ES_OK);
-    CHECK_STATUS(es_ctc_decoder_feed(d, m, T, C), ES_OK);
-    CHECK_STATUS(es_ctc_decoder_finish(d), ES_OK);
+    decode_all(plain, m, T, C);
+    decode_all(d, m, T, C);
     CHECK(es_ctc_decoder_num_results(d) < 4096);
     const double oov = alpha * -1000.0 + beta, w_b_after_a = alpha * (-0.1 * ln10) + beta;
     const int32_t ab_a_b[6] = {1, 2, 0, 1, 0, 2};
