@@ -130,23 +130,24 @@ static inline uint32_t es__rec_word(const es__lm_level *lv, uint64_t i)
 {
     return (uint32_t)es__get_bits(lv->data, i * lv->rec_bits + lv->word_off, lv->word_bits);
 }
+/* A stored float field: a codebook index when quantised, else the float's own bits. */
+static inline float es__rec_float(const es__lm_level *lv, uint64_t i, unsigned off, unsigned bits,
+                                  const float *book)
+{
+    uint32_t code = (uint32_t)es__get_bits(lv->data, i * lv->rec_bits + off, bits);
+    if (book)
+        return book[code & 0xFFu];
+    float value;
+    memcpy(&value, &code, 4);
+    return value;
+}
 static inline float es__rec_prob(const es__lm_level *lv, uint64_t i)
 {
-    uint32_t code = (uint32_t)es__get_bits(lv->data, i * lv->rec_bits + lv->prob_off, lv->prob_bits);
-    if (lv->prob_book)
-        return lv->prob_book[code & 0xFFu];
-    float p;
-    memcpy(&p, &code, 4);
-    return p;
+    return es__rec_float(lv, i, lv->prob_off, lv->prob_bits, lv->prob_book);
 }
 static inline float es__rec_backoff(const es__lm_level *lv, uint64_t i)
 {
-    uint32_t code = (uint32_t)es__get_bits(lv->data, i * lv->rec_bits + lv->backoff_off, lv->backoff_bits);
-    if (lv->backoff_book)
-        return lv->backoff_book[code & 0xFFu];
-    float b;
-    memcpy(&b, &code, 4);
-    return b;
+    return es__rec_float(lv, i, lv->backoff_off, lv->backoff_bits, lv->backoff_book);
 }
 /* ES__EXT | ES__LEFT */
 static inline unsigned es__rec_flags(const es__lm_level *lv, uint64_t i)
