@@ -1,7 +1,8 @@
 """cffi build script (API mode): compiles csrc/*.c into edgestt._native.
 
-The cdef is sliced from the public header between the cffi:begin / cffi:end markers,
-so the declarations Python sees are the header itself, never a hand-made copy.
+The cdef is sliced from the public headers (csrc/include/edgestt*.h, edgestt.h first)
+between their cffi:begin / cffi:end markers, so the declarations Python sees are the
+headers themselves, never a hand-made copy.
 """
 import glob
 import os
@@ -11,7 +12,13 @@ import cffi
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CSRC = os.path.join(ROOT, "csrc")
-HEADER = os.path.join(CSRC, "include", "edgestt.h")
+INCLUDE = os.path.join(CSRC, "include")
+
+
+def public_headers():
+    """edgestt.h (statuses and shared types) first, then one header per module."""
+    others = sorted(p for p in glob.glob(os.path.join(INCLUDE, "edgestt_*.h")))
+    return [os.path.join(INCLUDE, "edgestt.h")] + others
 
 
 def public_declarations(header_path):
@@ -28,13 +35,13 @@ def c_sources():
 
 
 ffibuilder = cffi.FFI()
-ffibuilder.cdef(public_declarations(HEADER))
+ffibuilder.cdef("\n".join(public_declarations(h) for h in public_headers()))
 extra_compile_args = [] if sys.platform == "win32" else ["-std=c99", "-O3", "-Wall", "-Wextra"]
 ffibuilder.set_source(
     "edgestt._native",
-    '#include "edgestt.h"',
+    "\n".join(f'#include "{os.path.basename(h)}"' for h in public_headers()),
     sources=c_sources(),
-    include_dirs=[os.path.relpath(os.path.join(CSRC, "include")), os.path.relpath(CSRC)],
+    include_dirs=[os.path.relpath(INCLUDE), os.path.relpath(CSRC)],
     extra_compile_args=extra_compile_args,
     libraries=[] if sys.platform == "win32" else ["m"],
     py_limited_api=True,
