@@ -20,12 +20,14 @@ from .errors import (
 from .decoder import CTCDecoder
 from .features import FeatureConfig, Features
 from .lm import LanguageModel, LMState
+from .model import CandidateTranscript, Metadata, Model, Stream, TokenMetadata, Word
 
 __version__ = _ffi_module.string(_lib.es_version()).decode()
 
 __all__ = [
     "BufferTooSmall",
     "CTCDecoder",
+    "CandidateTranscript",
     "ClosedError",
     "EdgeSTTError",
     "EmptyInput",
@@ -39,10 +41,15 @@ __all__ = [
     "InvalidConfig",
     "LMState",
     "LanguageModel",
+    "Metadata",
+    "Model",
     "ModelError",
     "NativeMemoryError",
     "NonFiniteInput",
     "StateError",
+    "Stream",
+    "TokenMetadata",
     "UnsupportedFormat",
+    "Word",
     "__version__",
 ]
