@@ -328,6 +328,8 @@ class Model:
         return samples
 
     def _load_file(self, path) -> np.ndarray:
+        if not os.path.isfile(path):
+            raise errors.FileError(f"{os.fspath(path)}: no such audio file")
         try:
             from .audio import load_audio
         except ModuleNotFoundError as exc:  # TRANSITIONAL until helper B's reader lands
