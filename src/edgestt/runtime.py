@@ -147,6 +147,9 @@ class Runtime:
             interpreter = self._module.Interpreter(**kwargs)
             interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
+            if "not a valid flatbuffer" in str(exc).lower():
+                # The runtime's verifier: a header that looks right over a cut or corrupt body.
+                raise errors.FormatError(f"{self.name}: truncated or corrupt .tflite model ({exc})") from None
             raise errors.ModelError(f"{self.name}: {self.runtime_name} cannot load this model: {exc}") from None
         self._created += 1
         return interpreter
