@@ -124,6 +124,110 @@ def _add_lm_parser(sub) -> None:
     ppl.set_defaults(run=lm_perplexity_command)
 
 
+# ---- transcribe
+def _hot_word(text: str):
+    """"word:boost" (a phrase may contain spaces) -> (word, boost)."""
+    word, sep, boost = text.rpartition(":")
+    try:
+        value = float(boost)
+    except ValueError:
+        value = None
+    if not sep or not word.strip() or value is None:
+        raise argparse.ArgumentTypeError(f"expected WORD:BOOST (e.g. friend:1.5), got {text!r}")
+    return word, value
+
+
+def _audio_files(inputs):
+    """The files to transcribe: each file as given, each directory's *.wav (recursively, sorted)."""
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() == ".wav" and p.is_file())
+        else:
+            yield path
+
+
+class _Progress:
+    """A one-line progress bar on standard error."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.done = total, enabled and total > 0, 0
+
+    def step(self, name: str) -> None:
+        self.done += 1
+        if self.enabled:
+            filled = 30 * self.done // self.total
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} {name[-40:]:<40}",
+                  end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
+
+
+def transcribe_command(args) -> int:
+    import json
+
+    from .model import Model
+
+    files = list(_audio_files(args.inputs))
+    if not files:
+        raise errors.EmptyInput("no audio files: the directories hold no .wav files")
+    model = Model(args.model, args.scorer, num_threads=args.threads, mode=args.mode)
+    with model:
+        if args.beam is not None:
+            model.beam_width = args.beam
+        for word, boost in args.hot_word or ():
+            model.add_hot_word(word, boost)
+        progress = _Progress(len(files), args.progress or sys.stderr.isatty())
+        failed = 0
+        for path in files:
+            try:
+                meta = model.stt_with_metadata(path, args.candidates)
+            except (errors.EdgeSTTError, OSError) as exc:
+                failed += 1
+                where = "" if str(path) in str(exc) else f"{path}: "
+                print(f"{chr(10) if progress.enabled else ''}edgestt: error: {where}{exc}", file=sys.stderr)
+                progress.step(str(path))
+                continue
+            if args.json:
+                best = meta.transcripts[0] if meta.transcripts else None
+                record = {
+                    "file": str(path),
+                    "text": meta.text,
+                    "confidence": best.confidence if best else None,
+                    "words": [{"word": w.text, "start_time": round(w.start_time, 3), "end_time": round(w.end_time, 3)}
+                              for w in (best.words if best else ())],
+                }
+                if args.candidates > 1:
+                    record["candidates"] = [{"text": t.text, "confidence": t.confidence} for t in meta.transcripts]
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            elif len(files) == 1:
+                print(meta.text, flush=True)
+            else:
+                print(f"{path}: {meta.text}", flush=True)
+            progress.step(str(path))
+    if failed:
+        print(f"edgestt: {failed} of {len(files)} files failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_transcribe_parser(sub) -> None:
+    from .runtime import MODES
+
+    tr = sub.add_parser("transcribe", help="speech to text of WAV files with a .tflite model")
+    tr.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="WAV files, or directories of them")
+    tr.add_argument("--model", help="the .tflite acoustic model (default: the installed default model)")
+    tr.add_argument("--scorer", help="an edgestt language model (binary or ARPA) fused by the beam search")
+    tr.add_argument("--beam", type=int, help="beam width (default: the model's)")
+    tr.add_argument("--hot-word", type=_hot_word, action="append", metavar="WORD:BOOST",
+                    help="boost a word or phrase (repeatable; needs the decoder's hot-word support)")
+    tr.add_argument("--json", action="store_true", help="one JSON object per file, with words and times")
+    tr.add_argument("--candidates", type=int, default=1, help="transcripts per file in --json output")
+    tr.add_argument("--threads", type=int, help="interpreter threads")
+    tr.add_argument("--mode", choices=MODES, default=constants.DEFAULT_RUNTIME_MODE,
+                    help="reference: the reference client's arithmetic (default); fast: XNNPACK")
+    tr.add_argument("--progress", action="store_true", help="show the progress bar even when stderr is not a terminal")
+    tr.set_defaults(run=transcribe_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edgestt", description="Offline speech-to-text for the Raspberry Pi.")
     parser.add_argument("--version", action="version", version=f"edgestt {__version__}")
@@ -134,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     feat.add_argument("-o", "--output", help="save the features as .npy (FILE.PRESET.npy per file when several)")
     feat.set_defaults(run=features_command)
     _add_lm_parser(sub)
+    _add_transcribe_parser(sub)
     return parser
 
 
