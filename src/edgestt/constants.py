@@ -19,3 +19,39 @@ DEFAULT_DEEPSPEECH_FINAL_WINDOW = "stale"
 
 #: Where Model(path=None) looks for the default model (relative to the package's repository).
 DEFAULT_MODEL_FILENAME = "edgestt-default.tflite"
+
+# ---- live audio: sources, voice activity detection, listen (issue 8)
+
+#: Audio is read from a source in chunks of this length (PortAudio frames_per_buffer too).
+SOURCE_CHUNK_MS = 20
+
+#: Capacity of the microphone's ring buffer: how far inference may fall behind the capture
+#: before samples are lost (and an AudioOverrun reported).
+MIC_BUFFER_SECONDS = 30.0
+
+#: Capture rates tried, after the model's rate and the device's default, when a device refuses
+#: a rate (USB microphones on a Raspberry Pi often offer only 44.1 or 48 kHz).
+MIC_FALLBACK_RATES_HZ = (48000, 44100, 32000, 22050, 16000, 8000)
+
+#: webrtcvad's aggressiveness, 0 (keeps most audio as speech) to 3 (filters most non-speech).
+VAD_AGGRESSIVENESS = 2
+
+#: webrtcvad frame length; it accepts only 10, 20 or 30 ms.
+VAD_FRAME_MS = 30
+
+#: Speech starts when at least VAD_START_RATIO of the frames in the last VAD_START_WINDOW_MS
+#: are voiced (one voiced click does not open an utterance).
+VAD_START_WINDOW_MS = 300
+VAD_START_RATIO = 0.6
+
+#: Audio kept from before the first voiced frame, so the first syllable is never cut.
+VAD_PRE_ROLL_MS = 300
+
+#: Unvoiced audio that ends an utterance.
+VAD_END_SILENCE_MS = 700
+
+#: An utterance is cut (and a new one begun) after this long.
+VAD_MAX_UTTERANCE_SECONDS = 20.0
+
+#: listen() asks for a partial result after each this much new speech audio.
+LISTEN_PARTIAL_INTERVAL_MS = 300

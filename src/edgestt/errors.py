@@ -65,3 +65,17 @@ class FileError(EdgeSTTError, OSError):
 
 class NativeMemoryError(EdgeSTTError, MemoryError):
     """The C core could not allocate memory; the object is unchanged."""
+
+
+class AudioDeviceError(EdgeSTTError, OSError):
+    """An audio device cannot be found, opened or read (no sound card, unknown device name,
+    unsupported rate, stream stopped by the driver); the message lists what exists."""
+
+
+class AudioOverrun(EdgeSTTError, RuntimeError):
+    """Captured audio was lost: the driver reported an input overflow, or the consumer fell so
+    far behind that the capture ring buffer filled up. `lost_samples` is the count when known."""
+
+    def __init__(self, message: str, lost_samples: int = 0):
+        super().__init__(message)
+        self.lost_samples = lost_samples
