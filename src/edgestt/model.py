@@ -305,6 +305,11 @@ class Model:
             return self._decoder
 
     # ---- audio
+    def load_audio(self, audio: Audio, *, sample_rate: Optional[int] = None) -> np.ndarray:
+        """Audio as the model takes it: float32 mono samples at model.sample_rate, from a WAV
+        path or an int16/float array (at sample_rate when given, else at the model's rate)."""
+        return self._samples(audio, sample_rate)
+
     def _samples(self, audio: Audio, sample_rate: Optional[int] = None, what: str = "audio") -> np.ndarray:
         """float32 mono samples at the model's rate from a path or an int16/float array."""
         rate = self.sample_rate
