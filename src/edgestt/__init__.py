@@ -21,6 +21,10 @@ from .decoder import CTCDecoder
 from .features import FeatureConfig, Features
 from .lm import LanguageModel, LMState
 from .model import CandidateTranscript, Metadata, Model, Stream, TokenMetadata, Word
+from .errors import AudioDeviceError, AudioOverrun
+from .listen import Final, Listener, Overrun, Partial, listen
+from .sources import AudioDevice, AudioSource, IteratorSource, Microphone, WavFileSource, list_devices
+from .vad import Endpointer, VADConfig
 
 __version__ = _ffi_module.string(_lib.es_version()).decode()
 
@@ -52,4 +56,10 @@ __all__ = [
     "UnsupportedFormat",
     "Word",
     "__version__",
+]
+
+# Live dictation: sources, voice activity detection, listen().
+__all__ += [
+    "AudioDevice", "AudioDeviceError", "AudioOverrun", "AudioSource", "Endpointer", "Final", "IteratorSource",
+    "Listener", "Microphone", "Overrun", "Partial", "VADConfig", "WavFileSource", "list_devices", "listen",
 ]

@@ -228,6 +228,115 @@ def _add_transcribe_parser(sub) -> None:
     tr.set_defaults(run=transcribe_command)
 
 
+# ---- listen
+class _LiveLine:
+    """Partial results on one line rewritten in place (a terminal only), finals on their own."""
+
+    def __init__(self, stream, live: bool):
+        self.stream, self.live, self.shown = stream, live, 0
+
+    def partial(self, text: str) -> None:
+        import shutil
+
+        text = text[-(shutil.get_terminal_size().columns - 1):]  # \r cannot climb back over a wrapped line
+        self.stream.write("\r" + text.ljust(self.shown))
+        self.stream.flush()
+        self.shown = len(text)
+
+    def final(self, line: str) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * self.shown + "\r")
+            self.shown = 0
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _final_line(event, args) -> str:
+    import json
+
+    if args.json:
+        return json.dumps({"text": event.text, "start_time": round(event.start_time, 3),
+                           "end_time": round(event.end_time, 3), "reason": event.reason,
+                           "confidence": event.confidence,
+                           "words": [{"word": w.text, "start_time": round(w.start_time, 3),
+                                      "end_time": round(w.end_time, 3)} for w in event.words]}, ensure_ascii=False)
+    if args.timestamps:
+        return f"[{event.start_time:7.2f} - {event.end_time:7.2f}] {event.text}"
+    return event.text
+
+
+def _print_devices() -> int:
+    from .sources import list_devices
+
+    devices = list_devices()
+    if not devices:
+        print("edgestt: no audio input devices (no sound card, or no permission: is the user in group 'audio'?)",
+              file=sys.stderr)
+        return 1
+    for d in devices:
+        print(f"{d.index:3d}{'*' if d.is_default else ' '} {d.name}  ({d.host_api}, {d.max_input_channels} channel(s), "
+              f"default {d.default_sample_rate:g} Hz)")
+    return 0
+
+
+def listen_command(args) -> int:
+    from .listen import Final, Overrun, Partial, listen
+    from .model import Model
+    from .sources import Microphone, WavFileSource
+
+    if args.list_devices:
+        return _print_devices()
+    if args.realtime and not args.file:
+        raise errors.InvalidArgument("--realtime applies to --file")
+    try:
+        with Model(args.model, args.scorer, num_threads=args.threads, mode=args.mode) as model:
+            if args.file:
+                source = WavFileSource(args.file, model.sample_rate, realtime=args.realtime)
+            else:
+                source = Microphone(args.device, model.sample_rate, on_overrun="report")
+                print(f"edgestt: listening on {source.device.name!r} at {source.capture_rate} Hz "
+                      "(Ctrl-C to stop)", file=sys.stderr)
+            live = _LiveLine(sys.stdout, sys.stdout.isatty())
+            listener = listen(model, source, aggressiveness=args.vad_aggressiveness,
+                              end_silence_ms=args.end_silence_ms, max_utterance_seconds=args.max_utterance_seconds,
+                              partial_interval_ms=constants.LISTEN_PARTIAL_INTERVAL_MS if live.live else None)
+            with listener:
+                for event in listener:
+                    if isinstance(event, Partial):
+                        live.partial(event.text)
+                    elif isinstance(event, Final):
+                        if event.text or args.json:
+                            live.final(_final_line(event, args))
+                    elif isinstance(event, Overrun):
+                        print(f"edgestt: warning: {event.message}", file=sys.stderr)
+            return 130 if listener.interrupted else 0
+    except KeyboardInterrupt:  # Ctrl-C while the model loads
+        return 130
+
+
+def _add_listen_parser(sub) -> None:
+    from .runtime import MODES
+
+    li = sub.add_parser("listen", help="live dictation from the microphone (or a WAV file), cut by voice activity")
+    li.add_argument("--model", help="the .tflite acoustic model (default: the installed default model)")
+    li.add_argument("--scorer", help="an edgestt language model (binary or ARPA) fused by the beam search")
+    li.add_argument("--device", help="input device: index or (part of) a name, see --list-devices (default: the system's)")
+    li.add_argument("--list-devices", action="store_true", help="list the audio input devices and exit")
+    li.add_argument("--file", help="listen to a WAV file instead of the microphone")
+    li.add_argument("--realtime", action="store_true", help="with --file: deliver the audio at real time, as a microphone")
+    li.add_argument("--vad-aggressiveness", type=int, choices=(0, 1, 2, 3), default=constants.VAD_AGGRESSIVENESS,
+                    help="webrtcvad: 0 keeps most audio as speech, 3 filters most non-speech")
+    li.add_argument("--end-silence-ms", type=int, default=constants.VAD_END_SILENCE_MS,
+                    help="silence that ends an utterance")
+    li.add_argument("--max-utterance-seconds", type=float, default=constants.VAD_MAX_UTTERANCE_SECONDS)
+    li.add_argument("--timestamps", action="store_true", help="start and end time (s) before each final")
+    li.add_argument("--json", action="store_true", help="one JSON object per utterance, with words and times")
+    li.add_argument("--threads", type=int, help="interpreter threads")
+    li.add_argument("--mode", choices=MODES, default=constants.DEFAULT_RUNTIME_MODE,
+                    help="reference: the reference client's arithmetic (default); fast: XNNPACK")
+    li.set_defaults(run=listen_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edgestt", description="Offline speech-to-text for the Raspberry Pi.")
     parser.add_argument("--version", action="version", version=f"edgestt {__version__}")
@@ -239,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     feat.set_defaults(run=features_command)
     _add_lm_parser(sub)
     _add_transcribe_parser(sub)
+    _add_listen_parser(sub)
     return parser
 
 

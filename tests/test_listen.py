@@ -1,0 +1,309 @@
+"""edgestt.listen: the whole pipeline (source -> VAD -> model stream -> events), on a fake
+PortAudio replaying WAVs at real time and faster, with a fake model (segmentation, partials)
+and with the real edgestt.Model on the DeepSpeech fixture (no audio lost or repeated)."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import wave
+
+import numpy as np
+import pytest
+
+from conftest import DATA, REPO
+from fake_pyaudio import FakePyAudioModule
+from test_vad import CLIPS, SPANS, SPEECH_WITH_PAUSES, build
+import edgestt
+from edgestt import errors
+from edgestt.listen import Final, Overrun, Partial, listen
+from edgestt.model import CandidateTranscript, Metadata, Word
+from edgestt.sources import IteratorSource, Microphone
+
+pytest.importorskip("webrtcvad", reason="webrtcvad is not installed (pip install 'edgestt[mic]')")
+
+FIXTURE = DATA / "deepspeech_fixture.tflite"
+RATE = 16000
+WORD_SAMPLES = 4000  # the fake model "recognises" one word per 0.25 s of audio
+
+
+class FakeStream:
+    def __init__(self, delay):
+        self.chunks, self.delay, self.closed = [], delay, False
+
+    @property
+    def samples(self):
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+
+    def feed(self, audio):
+        assert audio.dtype == np.float32 and not self.closed
+        time.sleep(self.delay * len(audio) / RATE)  # a model this many times slower than real time
+        self.chunks.append(audio.copy())
+
+    def partial(self):
+        return " ".join(f"w{i}" for i in range(len(self.samples) // WORD_SAMPLES))
+
+    def finish_with_metadata(self, num_results=1):
+        n = -(-len(self.samples) // WORD_SAMPLES)
+        words = tuple(Word(f"w{i}", i * 0.25, (i + 1) * 0.25) for i in range(n))
+        return Metadata((CandidateTranscript(" ".join(w.text for w in words), -1.5, (), words),))
+
+    def close(self):
+        self.closed = True
+
+
+class FakeModel:
+    sample_rate = RATE
+
+    def __init__(self, delay=0.0):
+        self.streams, self.delay = [], delay
+
+    def stream(self):
+        self.streams.append(FakeStream(self.delay))
+        return self.streams[-1]
+
+
+def chunks_of(audio, size=320):
+    return [audio[i:i + size] for i in range(0, len(audio), size)]
+
+
+def finals(events):
+    return [e for e in events if isinstance(e, Final)]
+
+
+# ------------------------------------------------------------------ with a fake model
+
+
+def test_utterances_partials_and_finals_from_an_iterator():
+    model = FakeModel()
+    events = list(listen(model, chunks_of(SPEECH_WITH_PAUSES)))
+    done = finals(events)
+    assert [f.utterance for f in done] == [0, 1, 2] and [f.reason for f in done] == ["silence"] * 3
+    audio = SPEECH_WITH_PAUSES.astype(np.float32) / 32768
+    for final, stream, (first, last) in zip(done, model.streams, SPANS):
+        assert first - 0.035 <= final.start_time <= first + 0.1 and last - 0.05 <= final.end_time <= last + 0.25
+        # The model got exactly the source audio of the utterance, pre-roll included, once.
+        a, b = round(final.audio_start * RATE), round(final.audio_end * RATE)
+        np.testing.assert_array_equal(stream.samples, audio[a:b])
+        assert final.audio_start == pytest.approx(final.start_time - 0.3)
+        assert stream.closed
+        # Word times are in the source's timeline.
+        assert [w.start_time for w in final.words] == [final.audio_start + i * 0.25 for i in range(len(final.words))]
+        assert final.confidence == -1.5
+
+
+def test_partials_grow_into_the_final():
+    events = list(listen(FakeModel(), chunks_of(SPEECH_WITH_PAUSES), partial_interval_ms=200))
+    for index in range(3):
+        partials = [e for e in events if isinstance(e, Partial) and e.utterance == index]
+        final = finals(events)[index]
+        assert len(partials) >= 5
+        texts = [p.text for p in partials] + [final.text]
+        assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:]))
+        assert all(p.start_time == final.start_time for p in partials)
+        ends = [p.end_time for p in partials]
+        assert ends == sorted(ends) and final.audio_start < ends[0] and ends[-1] <= final.audio_end
+        # Every partial of an utterance comes before its final, and after the previous final.
+        positions = [events.index(p) for p in partials]
+        assert max(positions) < events.index(final)
+
+
+def test_no_partials_when_not_asked():
+    events = list(listen(FakeModel(), chunks_of(SPEECH_WITH_PAUSES), partial_interval_ms=None))
+    assert all(isinstance(e, Final) for e in events) and len(events) == 3
+
+
+def test_silence_and_noise_give_no_events():
+    rng = np.random.default_rng(3)
+    noise = np.clip(rng.normal(0, 300, 4 * RATE), -32768, 32767).astype(np.int16)
+    model = FakeModel()
+    assert list(listen(model, chunks_of(np.zeros(4 * RATE, np.int16)))) == []
+    assert list(listen(model, chunks_of(noise))) == []
+    assert model.streams == []
+
+
+def test_the_end_of_the_source_finishes_the_open_utterance():
+    cut = int(SPANS[1][0] * RATE) + RATE  # one second into the second utterance
+    done = finals(listen(FakeModel(), chunks_of(SPEECH_WITH_PAUSES[:cut])))
+    assert [f.reason for f in done] == ["silence", "end_of_source"]
+    assert done[1].audio_end == cut / RATE
+
+
+def test_the_maximum_length_cuts_long_speech():
+    audio, _ = build([0.5, 0, 0, 0.5])
+    done = finals(listen(FakeModel(), chunks_of(audio), max_utterance_seconds=3.0))
+    assert [f.reason for f in done][:2] == ["max_length", "max_length"]
+    assert done[1].audio_start == done[0].audio_end
+
+
+def test_stop_from_another_thread_finishes_the_utterance():
+    fake = FakePyAudioModule(SPEECH_WITH_PAUSES, rates=(16000,), speed=4.0)
+    listener = listen(FakeModel(), Microphone(pyaudio_module=fake, sample_rate=RATE))
+    events = []
+    for event in listener:
+        events.append(event)
+        if isinstance(event, Partial) and event.utterance == 1:
+            threading.Thread(target=listener.stop).start()
+    assert [f.reason for f in finals(events)] == ["silence", "stopped"]
+    assert fake.streams[0].closed and not fake.streams[0].thread_alive
+
+
+def test_ctrl_c_finishes_the_utterance_and_closes_the_microphone():
+    # The fake device raises KeyboardInterrupt in the main thread (as Ctrl-C does) in mid-speech.
+    fake = FakePyAudioModule(SPEECH_WITH_PAUSES[:int(SPANS[0][0] * RATE) + RATE], rates=(16000,), speed=8.0,
+                             after="interrupt")
+    model = FakeModel()
+    listener = listen(model, Microphone(pyaudio_module=fake, sample_rate=RATE))
+    events = list(listener)
+    assert listener.interrupted
+    assert finals(events)[-1].reason == "interrupted" and isinstance(events[-1], Final)
+    assert fake.streams[0].closed and not fake.streams[0].thread_alive and fake.instances[0].terminated
+    assert all(s.closed for s in model.streams)
+    assert not [t for t in threading.enumerate() if t.name == "fake-portaudio-callback"]
+
+
+def test_ctrl_c_can_propagate():
+    fake = FakePyAudioModule(SPEECH_WITH_PAUSES[:2 * RATE], rates=(16000,), speed=None, after="interrupt")
+    model = FakeModel()
+    with pytest.raises(KeyboardInterrupt):
+        for _ in listen(model, Microphone(pyaudio_module=fake, sample_rate=RATE), catch_interrupt=False):
+            pass
+    assert fake.streams[0].closed and all(s.closed for s in model.streams)
+
+
+def test_overruns_become_events_and_recognition_goes_on():
+    fake = FakePyAudioModule(SPEECH_WITH_PAUSES, rates=(16000,), speed=None, overflow_blocks={100})
+    mic = Microphone(pyaudio_module=fake, sample_rate=RATE, max_seconds=len(SPEECH_WITH_PAUSES) / RATE,
+                     on_overrun="report")
+    events = list(listen(FakeModel(), mic))
+    overruns = [e for e in events if isinstance(e, Overrun)]
+    assert len(overruns) == 1 and "input overflow" in overruns[0].message
+    assert len(finals(events)) == 3
+
+
+def test_a_model_slower_than_real_time_loses_audio_visibly():
+    audio, _ = build([0.5, 1, 0.5])
+    fake = FakePyAudioModule(audio, rates=(16000,), speed=8.0)
+    mic = Microphone(pyaudio_module=fake, sample_rate=RATE, buffer_seconds=0.5, on_overrun="report",
+                     max_seconds=len(audio) / RATE)
+    events = list(listen(FakeModel(delay=0.3), mic))  # audio at 8x real time, a model at 3.3x
+    lost = sum(e.lost_samples for e in events if isinstance(e, Overrun))
+    assert lost > 0 and lost == mic.stats.dropped
+    assert mic.stats.captured == mic.stats.delivered + mic.stats.buffered + mic.stats.dropped
+
+
+def test_bad_sources():
+    with pytest.raises(errors.InvalidArgument, match="8000 Hz"):
+        listen(FakeModel(), IteratorSource([], 8000))
+    with pytest.raises(errors.InvalidArgument, match="device="):
+        listen(FakeModel(), [np.zeros(10, np.int16)], device=1)
+    with pytest.raises(errors.InvalidConfig, match="aggressiveness"):
+        listen(FakeModel(), [], aggressiveness=5)
+    listener = listen(FakeModel(), [])
+    assert list(listener) == []
+    with pytest.raises(errors.StateError):
+        iter(listener)
+
+
+# ------------------------------------------------------------------ with the real Model (DeepSpeech fixture)
+
+
+@pytest.fixture(scope="module")
+def model():
+    if not FIXTURE.is_file():
+        pytest.skip(f"{FIXTURE.name} is missing (made by tools/make_test_models.py)")
+    with edgestt.Model(FIXTURE) as m:
+        yield m
+
+
+def test_real_model_on_a_fake_microphone_loses_and_repeats_nothing(model):
+    fake = FakePyAudioModule(SPEECH_WITH_PAUSES, rates=(16000,), speed=None)
+    mic = Microphone(pyaudio_module=fake, sample_rate=model.sample_rate, max_seconds=len(SPEECH_WITH_PAUSES) / RATE)
+    events = list(listen(model, mic))
+    done = finals(events)
+    assert len(done) == 3 and mic.stats.dropped == 0 and mic.stats.delivered == len(SPEECH_WITH_PAUSES)
+    audio = SPEECH_WITH_PAUSES.astype(np.float32) / 32768
+    for final in done:
+        a, b = round(final.audio_start * RATE), round(final.audio_end * RATE)
+        meta = model.stt_with_metadata(audio[a:b])  # the same audio in one piece
+        assert final.text == meta.text and final.text
+        assert final.confidence == pytest.approx(meta.transcripts[0].confidence)
+        assert [w.start_time for w in final.words] == pytest.approx(
+            [w.start_time + final.audio_start for w in meta.transcripts[0].words])
+        last = [e for e in events if isinstance(e, Partial) and e.utterance == final.utterance][-1]
+        with model.stream() as stream:  # the last partial is the partial of the audio up to its end_time
+            stream.feed(audio[a:round(last.end_time * RATE)])
+            assert last.text == stream.partial()
+
+
+def test_real_model_at_48_khz_with_resampling(model):
+    resample = pytest.importorskip("edgestt.resample", reason="the C resampler (helper B) is not merged yet")
+    audio16 = SPEECH_WITH_PAUSES.astype(np.float32) / 32768
+    audio48 = np.round(resample.resample(audio16, 16000, 48000) * 32767).astype(np.int16)
+    fake = FakePyAudioModule(audio48, rates=(48000, 44100), speed=None)
+    mic = Microphone(pyaudio_module=fake, sample_rate=RATE, max_seconds=len(audio48) / 48000)
+    done = finals(listen(model, mic, partial_interval_ms=None))
+    assert mic.capture_rate == 48000 and len(done) == 3
+    back = resample.resample(audio48.astype(np.float32) / 32768, 48000, 16000)
+    for final, (first, last) in zip(done, SPANS):
+        assert abs(final.start_time - first) < 0.1
+        a, b = round(final.audio_start * RATE), round(final.audio_end * RATE)
+        assert final.text == model.stt(back[a:b])
+
+
+def test_real_time_replay_never_runs_ahead_of_the_clock(model):
+    audio, spans = build([0.3, 1, 1.2])  # 4.3 s
+    fake = FakePyAudioModule(audio, rates=(16000,), speed=1.0)
+    mic = Microphone(pyaudio_module=fake, sample_rate=RATE, max_seconds=len(audio) / RATE)
+    started = time.monotonic()
+    timed = [(time.monotonic() - started, e) for e in listen(model, mic, end_silence_ms=500)]
+    for wall, event in timed:
+        audio_time = event.end_time if isinstance(event, Partial) else getattr(event, "audio_end", 0)
+        assert wall >= audio_time - 0.03  # an event never precedes the audio it describes
+    (wall, final), = [(w, e) for w, e in timed if isinstance(e, Final)]
+    assert final.reason == "silence" and abs(final.start_time - spans[0][0]) < 0.1
+    # Latency from the end of speech to the final: the end silence plus recognition time.
+    assert 0.5 <= wall - final.end_time < 0.5 + 1.0
+
+
+def write_wav(path, samples, rate=16000):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.astype("<i2").tobytes())
+
+
+def run_cli(args, **kw):
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    return subprocess.run([sys.executable, "-m", "edgestt", "listen", *args], capture_output=True, text=True,
+                          env=env, timeout=120, **kw)
+
+
+def test_cli_listen_to_a_file(model, tmp_path):
+    pytest.importorskip("edgestt.audio", reason="edgestt.audio (helper B) is not merged yet")
+    path = tmp_path / "pauses.wav"
+    write_wav(path, SPEECH_WITH_PAUSES)
+    done = run_cli(["--model", str(FIXTURE), "--file", str(path), "--timestamps"])
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    expected = finals(listen(model, str(path)))
+    assert lines == [f"[{f.start_time:7.2f} - {f.end_time:7.2f}] {f.text}" for f in expected]
+    assert "\r" not in done.stdout  # not a terminal: no partial lines
+
+
+def test_cli_sigint_finishes_the_utterance(tmp_path):
+    pytest.importorskip("edgestt.audio", reason="edgestt.audio (helper B) is not merged yet")
+    if not FIXTURE.is_file():
+        pytest.skip(f"{FIXTURE.name} is missing")
+    path = tmp_path / "speech.wav"
+    write_wav(path, build([0.3, 0, 3.0])[0])
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    proc = subprocess.Popen([sys.executable, "-m", "edgestt", "listen", "--model", str(FIXTURE), "--file", str(path),
+                             "--realtime", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(3.0)  # model loading plus about two seconds of speech
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert '"reason": "interrupted"' in out and "Traceback" not in err
