@@ -1,6 +1,7 @@
 /* CTC prefix beam search with the semantics of DeepSpeech 0.9.3's ctcdecode, and greedy
- * decoding, with optional n-gram LM fusion in word mode (the scorer and its dictionary FST).
- * Hot words are still to come (marked "LM hook").
+ * decoding, with optional n-gram LM fusion in word mode (the scorer and its dictionary FST)
+ * and hot words (ctc_hotwords.h: a score H(prefix) of the prefix's labels, telescoped into
+ * the extension terms, so a prefix's score is acoustic + LM + H).
  *
  * LM fusion keeps, per prefix node, the LM context after the words the prefix completed
  * (es_lm_state, which equals DeepSpeech's make_ngram + get_log_cond_prob: <s> while fewer than
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctc_hotwords.h"
 #include "internal.h"
 
 #define NONE (-1)
@@ -52,17 +54,23 @@ typedef struct {
     uint32_t new_timestep;
     uint32_t depth;
     uint64_t serial; /* creation order, the last tie-break */
-    double lm_term;  /* with an LM: added to every extension into this node (space nodes) */
+    double ext_term; /* added to every extension into this node: the LM term (space nodes)
+                        + H(this node) - H(parent) */
+    double hot_sum;  /* hot words: the boosts of the occurrences this prefix completed */
+    int32_t hot_state; /* hot words: the automaton state after this prefix */
+    int32_t hot_word;  /* hot words: the word-trie state of the last word (NONE: no hot word) */
+    float new_log_prob; /* while has_pending: the class log prob of the winning extension */
     double tail;     /* with an LM: the unfinished last word's term, once tail_known */
     es_lm_state lm_state; /* with an LM: the context after this prefix's completed words */
     uint8_t since_oov;    /* completed words since the last OOV one (SINCE_OOV_NONE: none) */
-    uint8_t exists, active, has_pending, tail_known;
+    uint8_t exists, active, has_pending, tail_known, has_term;
 } node;
 
 typedef struct {
     uint32_t timestep;
     int32_t previous;
     uint32_t refs;
+    float log_prob; /* ln P of the label's class at that frame */
 } ts_record;
 
 struct es_ctc_decoder {
@@ -98,6 +106,11 @@ struct es_ctc_decoder {
     int32_t *ranked;    /* results, best first (with an LM) */
     double *ranked_score;
     int ranked_valid;
+    /* hot words */
+    es__hot_words *hot;
+    int hot_active;      /* at least one phrase */
+    double hot_oov_ln;   /* with an LM: ln P given to an OOV hot word (the rarest unigram) */
+    int hot_oov_known;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -181,7 +194,7 @@ static void record_retain(es_ctc_decoder *d, int32_t r)
 
 /* A new record (timestep, previous); takes over the caller's reference to previous.
  * The pool has room: feed checks before each frame. */
-static int32_t record_new(es_ctc_decoder *d, uint32_t timestep, int32_t previous)
+static int32_t record_new(es_ctc_decoder *d, uint32_t timestep, float log_prob, int32_t previous)
 {
     int32_t r = d->record_free_head;
     ts_record *rec = &d->records[r];
@@ -190,6 +203,7 @@ static int32_t record_new(es_ctc_decoder *d, uint32_t timestep, int32_t previous
     rec->timestep = timestep;
     rec->previous = previous;
     rec->refs = 1;
+    rec->log_prob = log_prob;
     return r;
 }
 
@@ -203,13 +217,14 @@ static void clear_pending(es_ctc_decoder *d, node *n)
     }
 }
 
-static void set_pending(es_ctc_decoder *d, node *n, int32_t from, uint32_t timestep)
+static void set_pending(es_ctc_decoder *d, node *n, int32_t from, uint32_t timestep, float log_prob)
 {
     clear_pending(d, n);
     record_retain(d, from);
     n->pending = from;
     n->has_pending = 1;
     n->new_timestep = timestep;
+    n->new_log_prob = log_prob;
 }
 
 static void mark_active(es_ctc_decoder *d, int32_t i)
@@ -252,11 +267,19 @@ static size_t word_of(const es_ctc_decoder *d, int32_t i, int *too_long)
 }
 
 /* DeepSpeech's alpha * get_log_cond_prob(make_ngram(...)) + beta for the word d->word[0..len)
- * completed after the context of node ctx; writes the context after it and the OOV age. */
-static double word_term(const es_ctc_decoder *d, const node *ctx, size_t len, int too_long, es_lm_state *out,
-                        uint8_t *since_oov)
+ * completed after the context of node ctx; writes the context after it and the OOV age.
+ * hot: the word is a hot word. An OOV hot word is not DeepSpeech's -1000 but the rarest
+ * unigram's ln P, and the context restarts after it (no OOV in the window). */
+static double word_term(const es_ctc_decoder *d, const node *ctx, size_t len, int too_long, int hot,
+                        es_lm_state *out, uint8_t *since_oov)
 {
     uint32_t id = (too_long || len == 0) ? 0 : es_lm_word_id(d->lm, d->word, len);
+    if (id == 0 && hot && d->hot_oov_known) {
+        es_lm_null_state(d->lm, out);
+        *since_oov = ctx->since_oov >= 100 ? ctx->since_oov : (uint8_t)(ctx->since_oov + 1);
+        double cond = (int)ctx->since_oov < d->lm_order - 1 ? OOV_SCORE : d->hot_oov_ln;
+        return cond * d->alpha + d->beta;
+    }
     float log10p = es_lm_score(d->lm, &ctx->lm_state, id, out);
     int oov = id == 0 || (int)ctx->since_oov < d->lm_order - 1;
     double cond = oov ? OOV_SCORE : (double)log10p / (double)NUM_FLT_LOGE;
@@ -277,7 +300,8 @@ static int lexicon_allows(es_ctc_decoder *d, size_t len, int too_long, int32_t c
     return es_lm_has_prefix(d->lm, d->word, len + n);
 }
 
-/* For a new child c of parent: whether the lexicon allows it, and its LM fields. */
+/* For a new child c of parent: whether the lexicon allows it (the LM's words and the hot
+ * words), and its LM fields. */
 static int lm_child(es_ctc_decoder *d, int32_t parent, int32_t c, node *child)
 {
     const node *p = &d->nodes[parent];
@@ -286,23 +310,24 @@ static int lm_child(es_ctc_decoder *d, int32_t parent, int32_t c, node *child)
         if (parent == 0) { /* a leading space: no word, alpha * 0 + beta (DeepSpeech's empty n-gram) */
             if (d->cfg.lexicon)
                 return 0;
-            child->lm_term = d->beta;
+            child->ext_term = d->beta;
             child->lm_state = p->lm_state;
             child->since_oov = p->since_oov;
             return 1;
         }
         size_t len = p->character == c ? 0 : word_of(d, parent, &too_long);
-        if (d->cfg.lexicon && (len == 0 || too_long || !es_lm_is_word(d->lm, d->word, len)))
+        int hot = d->hot_active && p->character != c && es__hot_words_word_is_complete(d->hot, p->hot_word);
+        if (d->cfg.lexicon && !hot && (len == 0 || too_long || !es_lm_is_word(d->lm, d->word, len)))
             return 0;
-        child->lm_term = word_term(d, p, len, too_long, &child->lm_state, &child->since_oov);
+        child->ext_term = word_term(d, p, len, too_long, hot, &child->lm_state, &child->since_oov);
         return 1;
     }
-    if (d->cfg.lexicon) {
+    if (d->cfg.lexicon && child->hot_word == NONE) {
         size_t len = word_of(d, parent, &too_long);
         if (!lexicon_allows(d, len, too_long, c))
             return 0;
     }
-    child->lm_term = 0.0;
+    child->ext_term = 0.0;
     child->lm_state = p->lm_state;
     child->since_oov = p->since_oov;
     return 1;
@@ -319,15 +344,28 @@ static double tail_term(es_ctc_decoder *d, int32_t i)
             size_t len = word_of(d, i, &too_long);
             es_lm_state after;
             uint8_t since;
-            n->tail = word_term(d, n, len, too_long, &after, &since);
+            int hot = d->hot_active && es__hot_words_word_is_complete(d->hot, n->hot_word);
+            n->tail = word_term(d, n, len, too_long, hot, &after, &since);
         }
         n->tail_known = 1;
     }
     return n->tail;
 }
 
+/* The hot-word fields of a new child c of p: its automaton states, and H(child) - H(p) into
+ * its extension term. */
+static void hot_child(const es_ctc_decoder *d, const node *p, int32_t c, node *child)
+{
+    double completed;
+    child->hot_state = es__hot_words_step(d->hot, p->hot_state, c, &completed);
+    child->hot_sum = p->hot_sum + completed;
+    double h_parent = p->hot_sum + es__hot_words_partial(d->hot, p->hot_state);
+    double h_child = child->hot_sum + es__hot_words_partial(d->hot, child->hot_state);
+    child->ext_term += h_child - h_parent;
+}
+
 /* DeepSpeech's get_path_trie: the child for label c, created or revived; NONE when the
- * lexicon refuses it. LM hook: hot words. */
+ * lexicon refuses it. */
 static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
 {
     node *p = &d->nodes[parent];
@@ -347,8 +385,15 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
     node *child = &d->nodes[k];
     node fresh;
     memset(&fresh, 0, sizeof fresh);
+    fresh.hot_word = NONE;
+    if (d->hot_active)
+        fresh.hot_word = c == d->cfg.space_index ? es__hot_words_word_start(d->hot)
+                                                 : es__hot_words_word_step(d->hot, p->hot_word, c);
     if (d->lm != NULL && !lm_child(d, parent, c, &fresh))
         return NONE;
+    if (d->hot_active)
+        hot_child(d, p, c, &fresh);
+    fresh.has_term = d->hot_active || (d->lm != NULL && c == d->cfg.space_index);
     d->node_free_head = child->next_sibling;
     d->nodes_free--;
     *child = fresh;
@@ -589,6 +634,10 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
         es_ctc_decoder_free(d);
         return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the prefix pools (%zu bytes)", bytes);
     }
+    if (es__hot_words_new(cfg->alphabet_size, cfg->blank_index, cfg->space_index, &d->hot) != ES_OK) {
+        es_ctc_decoder_free(d);
+        return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the hot-word tables");
+    }
     if (cfg->lm != NULL) {
         st = setup_lm(d, err, err_len);
         if (st != ES_OK) {
@@ -620,6 +669,7 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     free(d->word);
     free(d->ranked);
     free(d->ranked_score);
+    es__hot_words_free(d->hot);
     free(d);
 }
 
@@ -649,6 +699,10 @@ void es_ctc_decoder_reset(es_ctc_decoder *d)
     if (d->lm != NULL)
         es_lm_bos_state(d->lm, &root->lm_state);
     root->since_oov = SINCE_OOV_NONE;
+    d->hot_active = es__hot_words_count(d->hot) > 0;
+    root->hot_state = es__hot_words_start(d->hot);
+    root->hot_word = d->hot_active ? es__hot_words_word_start(d->hot) : NONE;
+    root->hot_sum = 0.0;
     d->ranked_valid = 0;
     d->next_serial = 1;
     d->prefixes[0] = 0;
@@ -669,7 +723,7 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
 {
     if (d == NULL)
         return 0;
-    return sizeof *d + d->capacity * (sizeof(node) + sizeof(ts_record)) + 3 * d->active_capacity * sizeof(int32_t) +
+    return sizeof *d + es__hot_words_memory_bytes(d->hot) + d->capacity * (sizeof(node) + sizeof(ts_record)) + 3 * d->active_capacity * sizeof(int32_t) +
            d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
            (d->lm == NULL ? 0
                           : MAX_WORD_BYTES + 64 + d->cfg.beam_width * (sizeof(int32_t) + sizeof(double)) +
@@ -761,6 +815,8 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
     if (d->lm != NULL) {
         double mc = (double)nodes[d->prefixes[d->num_prefixes - 1]].score + log(d->probs[blank]) -
                     (d->beta > 0.0 ? d->beta : 0.0);
+        if (d->hot_active) /* so that no boosted extension is cut */
+            mc -= es__hot_words_max_gain(d->hot);
         min_cutoff = mc <= -(double)FLT_MAX ? NEG_INF : (float)mc;
         full_beam = d->num_prefixes == c->beam_width;
     }
@@ -800,11 +856,11 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
             } else {
                 v = lp + p->score;
             }
-            /* At a word boundary: alpha * ln P_lm + beta (LM hook: hot-word boosts). */
-            if (cls == c->space_index && d->lm != NULL)
-                v = add_term(v, child->lm_term);
+            /* At a word boundary: alpha * ln P_lm + beta; with hot words, H(child) - H(p). */
+            if (child->has_term)
+                v = add_term(v, child->ext_term);
             if (child->nb_cur < v)
-                set_pending(d, child, p->timesteps, t);
+                set_pending(d, child, p->timesteps, t, lp);
             child->nb_cur = log_sum_exp(child->nb_cur, v);
         }
     }
@@ -817,7 +873,7 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
         x->b_cur = x->nb_cur = NEG_INF;
         x->score = log_sum_exp(x->b_prev, x->nb_prev);
         if (x->has_pending) {
-            int32_t r = record_new(d, x->new_timestep, x->pending); /* takes the pending reference */
+            int32_t r = record_new(d, x->new_timestep, x->new_log_prob, x->pending); /* takes the pending reference */
             record_release(d, x->timesteps);
             x->timesteps = r;
             x->has_pending = 0;
@@ -968,6 +1024,103 @@ es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *t
     }
     if (out_confidence != NULL)
         *out_confidence = confidence;
+    return ES_OK;
+}
+
+/* ---------------------------------------------------------------- hot words, weights */
+
+/* ln P of the rarest unigram (not <unk>, <s>, </s>): what an OOV hot word is given. */
+static double rarest_unigram_ln(const es_lm *lm)
+{
+    es_lm_state null_state, after;
+    es_lm_null_state(lm, &null_state);
+    float lowest = 0.0f;
+    size_t vocab = es_lm_vocab_size(lm);
+    for (uint32_t id = 3; id < vocab; id++) {
+        float p = es_lm_score(lm, &null_state, id, &after);
+        if (p < lowest)
+            lowest = p;
+    }
+    return (double)lowest / (double)NUM_FLT_LOGE;
+}
+
+static es_status hot_words_changed(es_ctc_decoder *d, es_status st)
+{
+    if (st == ES_OK && d->lm != NULL && !d->hot_oov_known && es__hot_words_count(d->hot) > 0) {
+        d->hot_oov_ln = rarest_unigram_ln(d->lm);
+        d->hot_oov_known = 1;
+    }
+    es_ctc_decoder_reset(d);
+    return st;
+}
+
+es_status es_ctc_decoder_add_hot_word(es_ctc_decoder *d, const int32_t *tokens, size_t num_tokens, double boost)
+{
+    if (d == NULL)
+        return ES_ERR_NULL_ARGUMENT;
+    if (d->frames > 0)
+        return ES_ERR_BAD_STATE;
+    return hot_words_changed(d, es__hot_words_add(d->hot, tokens, num_tokens, boost));
+}
+
+es_status es_ctc_decoder_erase_hot_word(es_ctc_decoder *d, const int32_t *tokens, size_t num_tokens)
+{
+    if (d == NULL)
+        return ES_ERR_NULL_ARGUMENT;
+    if (d->frames > 0)
+        return ES_ERR_BAD_STATE;
+    return hot_words_changed(d, es__hot_words_erase(d->hot, tokens, num_tokens));
+}
+
+es_status es_ctc_decoder_clear_hot_words(es_ctc_decoder *d)
+{
+    if (d == NULL)
+        return ES_ERR_NULL_ARGUMENT;
+    if (d->frames > 0)
+        return ES_ERR_BAD_STATE;
+    es__hot_words_clear(d->hot);
+    return hot_words_changed(d, ES_OK);
+}
+
+size_t es_ctc_decoder_num_hot_words(const es_ctc_decoder *d)
+{
+    return d == NULL ? 0 : es__hot_words_count(d->hot);
+}
+
+es_status es_ctc_decoder_set_alpha_beta(es_ctc_decoder *d, double alpha, double beta)
+{
+    if (d == NULL)
+        return ES_ERR_NULL_ARGUMENT;
+    if (d->frames > 0)
+        return ES_ERR_BAD_STATE;
+    if (!isfinite(alpha) || fabs(alpha) > 1e6 || !isfinite(beta) || fabs(beta) > 1e6)
+        return ES_ERR_INVALID_ARGUMENT;
+    d->cfg.lm_alpha = alpha;
+    d->cfg.lm_beta = beta;
+    d->alpha = (double)(float)alpha;
+    d->beta = (double)(float)beta;
+    es_ctc_decoder_reset(d);
+    return ES_OK;
+}
+
+es_status es_ctc_decoder_result_token_log_probs(const es_ctc_decoder *d, size_t rank, float *log_probs,
+                                                size_t capacity, size_t *out_length)
+{
+    if (d == NULL || out_length == NULL || (log_probs == NULL && capacity > 0))
+        return ES_ERR_NULL_ARGUMENT;
+    if (rank >= d->num_results)
+        return ES_ERR_INVALID_ARGUMENT;
+    double confidence;
+    const node *n = &d->nodes[result_node(d, rank, &confidence)];
+    size_t len = n->depth;
+    *out_length = len;
+    if (capacity < len)
+        return ES_ERR_BUFFER_TOO_SMALL;
+    size_t k = len;
+    for (int32_t r = n->timesteps; r != NONE && k > 0; r = d->records[r].previous)
+        log_probs[--k] = d->records[r].log_prob;
+    while (k > 0)
+        log_probs[--k] = NEG_INF;
     return ES_OK;
 }
 

@@ -297,7 +297,7 @@ es_status es_lm_prefix_range(const es_lm *lm, const char *prefix, size_t len, ui
  * Prefix beam search over CTC output with DeepSpeech 0.9.3's semantics (its ctcdecode:
  * PathTrie, blank/repeat rules, cutoff_prob / cutoff_top_n, expansion starting at the first
  * frame whose P(blank) < start_blank_threshold, per-token timesteps, confidence = the
- * beam's natural-log score), with optional n-gram LM fusion in word mode (no hot words yet).
+ * beam's natural-log score), with optional n-gram LM fusion in word mode and hot words.
  *
  *     es_ctc_decoder_config cfg = es_ctc_decoder_config_default();   29 classes, blank 28
  *     cfg.beam_width = 64;
@@ -422,6 +422,44 @@ es_status es_ctc_decoder_result_length(const es_ctc_decoder *d, size_t rank, siz
  * capacity is too small. out_confidence may be NULL. */
 es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *tokens, uint32_t *timesteps,
                                 size_t capacity, size_t *out_length, double *out_confidence);
+
+/* Hot words (phrases of one or more words, in or out of the LM's vocabulary, with or without
+ * an LM). A phrase is given as class indices: words of non-blank, non-space labels separated
+ * by single space labels (no leading or trailing space). Every prefix gets a hot-word score
+ * H, added to its natural-log score (so e^boost multiplies the hypothesis' probability):
+ *   H = sum of `boost` over every whole-word occurrence of a phrase in the prefix (preceded
+ *       by the start or a space, followed by a space or by the end of the prefix),
+ *     + for the running match at the end of the prefix, boost * k / len: k of the phrase's
+ *       len labels matched so far (the largest such credit among the running matches).
+ * Without a space class (no word separator) phrases match anywhere. The partial credit keeps
+ * a boosted word alive in the beam before it is complete, and is taken back when the match
+ * breaks: only whole occurrences earn a boost in the end. A negative boost suppresses.
+ * With the lexicon constraint, every word of every phrase is allowed even when the LM does
+ * not know it; such an out-of-vocabulary hot word gets, instead of DeepSpeech's -1000,
+ * ln P = the LM's rarest unigram, and the LM context restarts after it. While the beam is
+ * full, the LM's extension cut-off is lowered by the largest gain a label can bring, so no
+ * boosted extension is cut.
+ * Relation to DeepSpeech's DS_AddHotWord(word, b): DeepSpeech adds alpha * b at every word
+ * boundary while the (in-vocabulary, single) word stays in the LM's n-gram window (up to
+ * `order` times); here the boost counts once per occurrence, outside alpha. A DeepSpeech
+ * boost b thus corresponds to boost ~ alpha * b * (the number of boundaries it counted at).
+ * Changes are allowed only before the first frame (after _new or reset); else
+ * ES_ERR_BAD_STATE. Adding an existing phrase replaces its boost. ES_ERR_INVALID_ARGUMENT:
+ * an empty phrase, more than 256 labels, a class out of range or the blank, a leading,
+ * trailing or doubled space, a non-finite boost or |boost| > 1e6; erasing an absent phrase. */
+es_status es_ctc_decoder_add_hot_word(es_ctc_decoder *d, const int32_t *tokens, size_t num_tokens, double boost);
+es_status es_ctc_decoder_erase_hot_word(es_ctc_decoder *d, const int32_t *tokens, size_t num_tokens);
+es_status es_ctc_decoder_clear_hot_words(es_ctc_decoder *d);
+size_t es_ctc_decoder_num_hot_words(const es_ctc_decoder *d);
+
+/* New LM weight and word insertion bonus (rounded to float), before the first frame only
+ * (else ES_ERR_BAD_STATE); ES_ERR_INVALID_ARGUMENT when not finite or above 1e6 in size. */
+es_status es_ctc_decoder_set_alpha_beta(es_ctc_decoder *d, double alpha, double beta);
+
+/* For each token of result `rank`: ln P of its class at its timestep (the frame where the
+ * winning path emitted it), as es_ctc_decoder_result orders them. Same errors. */
+es_status es_ctc_decoder_result_token_log_probs(const es_ctc_decoder *d, size_t rank, float *log_probs,
+                                                size_t capacity, size_t *out_length);
 
 /* Greedy (best path) decoding: the arg-max class of each frame (ties to the smaller index),
  * repeats merged, blanks dropped. timesteps[i] is the frame where token i started (may be
