@@ -55,6 +55,3 @@ VAD_MAX_UTTERANCE_SECONDS = 20.0
 
 #: listen() asks for a partial result after each this much new speech audio.
 LISTEN_PARTIAL_INTERVAL_MS = 300
-
-#: Seconds per CTC output frame when a decoder is not told (DeepSpeech: 20 ms).
-DECODER_FRAME_SECONDS = 0.02
