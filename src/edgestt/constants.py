@@ -55,3 +55,19 @@ VAD_MAX_UTTERANCE_SECONDS = 20.0
 
 #: listen() asks for a partial result after each this much new speech audio.
 LISTEN_PARTIAL_INTERVAL_MS = 300
+
+# ---- QuartzNet (non-causal) streaming in buffered windows (issue 5)
+
+#: A stream runs the model on windows of QUARTZNET_WINDOW_SECONDS, one every QUARTZNET_HOP_SECONDS,
+#: and keeps each window's centre hop (the first window also its left part, the last its right).
+QUARTZNET_WINDOW_SECONDS = 5.0
+QUARTZNET_HOP_SECONDS = 1.0
+
+#: partial() runs the model on the audio past the last window once at least this much new audio
+#: came in since the last run (0: at every partial; None: never, partials lag by up to a hop).
+QUARTZNET_PARTIAL_INTERVAL_SECONDS = 0.5
+
+#: Log-mel QuartzNet streams normalise each window with the statistics of all audio so far
+#: ("cumulative": the last window sees the whole utterance's, as one-shot) or of the window
+#: alone ("window", as NeMo's FrameBatchASR).
+QUARTZNET_STREAM_NORMALIZATION = "cumulative"

@@ -27,7 +27,7 @@ from . import errors
 from .runtime import Runtime
 
 #: Modules defining the built-in families; each registers its classes when imported.
-_FAMILY_MODULES = ("edgestt.acoustic_deepspeech",)
+_FAMILY_MODULES = ("edgestt.acoustic_deepspeech", "edgestt.acoustic_quartznet")
 
 _REGISTRY: List[Type["AcousticFamily"]] = []
 
