@@ -156,7 +156,23 @@ def _pcm(audio):
     return audio, audio.ctypes.data_as(ctypes.POINTER(ctypes.c_short))
 
 
-class ReferenceDeepSpeech:
+class _Closes:
+    """Context manager and finaliser around close(): the library's objects are always freed."""
+
+    def close(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+class ReferenceDeepSpeech(_Closes):
     """One DeepSpeech 0.9.3 model (ModelState) from libdeepspeech.so."""
 
     def __init__(self, lib_path, model_path):
@@ -256,17 +272,8 @@ class ReferenceDeepSpeech:
             self._lib.DS_FreeModel(self._model)
             self._model = None
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
-
-
-class ReferenceStream:
+class ReferenceStream(_Closes):
     """A StreamingState; finishing (or close()) frees it. Keep the model open meanwhile."""
 
     def __init__(self, model, handle):
@@ -303,12 +310,3 @@ class ReferenceStream:
         if self._stream is not None:
             self._lib.DS_FreeStream(self._stream)
             self._stream = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
