@@ -1,0 +1,95 @@
+"""QuartzNet fixtures end to end through edgestt.Model / Stream."""
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import edgestt
+from edgestt.decoder import CTCDecoder
+from edgestt.model import Model
+
+pytest.importorskip("ai_edge_litert.interpreter", reason="the QuartzNet families need LiteRT")
+
+DATA = Path(__file__).parent / "data"
+FIXTURES = {
+    "quartznet_scribosermo_fixture.tflite": ("quartznet_signal", 256),
+    "quartznet_nemo_fixture.tflite": ("quartznet_logmel", 128),
+    "edgestt_fixture.tflite": ("quartznet_logmel", 64),
+}
+CLIP = DATA / "synth_en_scotland.wav"
+
+
+def pcm16(path):
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2").copy()
+
+
+@pytest.fixture(scope="module", params=sorted(FIXTURES))
+def model(request):
+    with Model(DATA / request.param, num_threads=1) as m:
+        yield request.param, m
+
+
+def test_family_and_settings(model):
+    name, m = model
+    family, beam = FIXTURES[name]
+    assert m.family == family and m.beam_width == beam and m.sample_rate == 16000
+    assert "".join(m.labels) == " abcdefghijklmnopqrstuvwxyz'"
+    if name == "edgestt_fixture.tflite":
+        assert m.info()["name"] == "edgestt QuartzNet test fixture"
+
+
+def test_stt_decodes_the_family_scores(model):
+    """stt = the CTC beam search over the family's scores (a clip shorter than one window:
+    streaming and one-shot scores are the same)."""
+    name, m = model
+    x = pcm16(CLIP)
+    f = m._family
+    scores = f.scores(x.astype(np.float32) / 32768)
+    with CTCDecoder(f.labels, blank_index=f.blank_index, beam_width=m.beam_width, input=f.output) as decoder:
+        want = decoder.decode(scores).text
+    assert want and m.stt(x) == want
+    assert m.stt(str(CLIP)) == want
+
+
+def test_stream_partials_and_finish(model):
+    _name, m = model
+    x = pcm16(CLIP)
+    whole = m.stt(x)
+    partials = []
+    with m.stream() as s:
+        for i in range(0, x.size, 4000):
+            s.feed(x[i: i + 4000])
+            partials.append(s.partial())
+        final = s.finish()
+    assert final == whole
+    assert partials[-1] and len(set(partials)) > 1  # partial results grow as audio arrives
+
+
+def test_long_audio_stream(model):
+    """~12 s (several windows): the stream decodes the frames of the family's buffered session."""
+    _name, m = model
+    x = np.concatenate([pcm16(p) for p in sorted(DATA.glob("synth_*.wav"))])
+    f = m._family
+    session = f.new_session()
+    scores = np.concatenate([session.accept(x.astype(np.float32) / 32768), session.finish()])
+    with CTCDecoder(f.labels, blank_index=f.blank_index, beam_width=m.beam_width, input=f.output) as decoder:
+        want = decoder.decode(scores).text
+    with m.stream() as s:
+        for i in range(0, x.size, 16000):
+            s.feed(x[i: i + 16000])
+        md = s.finish_with_metadata()
+    assert md.text == want
+    assert md.transcripts[0].words[-1].end_time > 10.0
+
+
+def test_bad_input(model):
+    _name, m = model
+    with pytest.raises(edgestt.EmptyInput):
+        m.stt(np.zeros(0, np.int16))
+    with m.stream() as s:
+        s.feed(np.zeros(8000, np.int16))
+        s.finish()
+        with pytest.raises(edgestt.StateError):
+            s.feed(np.zeros(10, np.int16))
