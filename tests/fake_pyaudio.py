@@ -111,6 +111,7 @@ class FakeStream:
         self.closed = False
         self.frames_sent = 0
         self.blocks_sent = 0
+        self.started_at = None
 
     def _frames(self, begin, count):
         audio = self.module.audio
@@ -122,7 +123,7 @@ class FakeStream:
         return block
 
     def _run(self):
-        start = time.monotonic()
+        start = self.started_at = time.monotonic()  # the audio clock: sample n is "recorded" at start + n / rate
         total = len(self.module.audio)
         ended = False
         while not self._stop.is_set():

@@ -16,7 +16,7 @@ from conftest import DATA, REPO
 from fake_pyaudio import FakePyAudioModule
 from test_vad import CLIPS, SPANS, SPEECH_WITH_PAUSES, build
 import edgestt
-from edgestt import errors
+from edgestt import constants, errors
 from edgestt.listen import Final, Overrun, Partial, listen
 from edgestt.model import CandidateTranscript, Metadata, Word
 from edgestt.sources import IteratorSource, Microphone
@@ -29,8 +29,9 @@ WORD_SAMPLES = 4000  # the fake model "recognises" one word per 0.25 s of audio
 
 
 class FakeStream:
-    def __init__(self, delay):
-        self.chunks, self.delay, self.closed = [], delay, False
+    def __init__(self, delay, partial_delay=0.0):
+        self.chunks, self.delay, self.partial_delay, self.closed = [], delay, partial_delay, False
+        self.partials = 0
 
     @property
     def samples(self):
@@ -42,6 +43,8 @@ class FakeStream:
         self.chunks.append(audio.copy())
 
     def partial(self):
+        self.partials += 1
+        time.sleep(self.partial_delay)
         return " ".join(f"w{i}" for i in range(len(self.samples) // WORD_SAMPLES))
 
     def finish_with_metadata(self, num_results=1):
@@ -56,11 +59,11 @@ class FakeStream:
 class FakeModel:
     sample_rate = RATE
 
-    def __init__(self, delay=0.0):
-        self.streams, self.delay = [], delay
+    def __init__(self, delay=0.0, partial_delay=0.0):
+        self.streams, self.delay, self.partial_delay = [], delay, partial_delay
 
     def stream(self):
-        self.streams.append(FakeStream(self.delay))
+        self.streams.append(FakeStream(self.delay, self.partial_delay))
         return self.streams[-1]
 
 
@@ -107,6 +110,27 @@ def test_partials_grow_into_the_final():
         # Every partial of an utterance comes before its final, and after the previous final.
         positions = [events.index(p) for p in partials]
         assert max(positions) < events.index(final)
+
+
+def test_expensive_partials_are_spaced_out():
+    """A partial costing 0.1 s may run at most every 0.1 / LISTEN_PARTIAL_BUDGET s of audio."""
+    cheap, slow = FakeModel(), FakeModel(partial_delay=0.1)
+    list(listen(cheap, chunks_of(SPEECH_WITH_PAUSES), partial_interval_ms=100))
+    list(listen(slow, chunks_of(SPEECH_WITH_PAUSES), partial_interval_ms=100))
+    for fast_stream, slow_stream in zip(cheap.streams, slow.streams):
+        seconds = len(slow_stream.samples) / RATE
+        assert fast_stream.partials >= seconds / 0.15  # 100 ms, rounded up to whole 30 ms VAD frames
+        assert 1 <= slow_stream.partials <= seconds * constants.LISTEN_PARTIAL_BUDGET / 0.1 + 1
+
+
+def test_no_partials_while_the_microphone_is_behind():
+    # The whole recording arrives at once (a burst): every chunk has a backlog behind it.
+    fake = FakePyAudioModule(SPEECH_WITH_PAUSES, rates=(16000,), speed=None)
+    mic = Microphone(pyaudio_module=fake, sample_rate=RATE, max_seconds=len(SPEECH_WITH_PAUSES) / RATE)
+    model = FakeModel(delay=0.05)
+    events = list(listen(model, mic))
+    assert len(finals(events)) == 3 and not [e for e in events if isinstance(e, Partial)]
+    assert sum(s.partials for s in model.streams) == 0
 
 
 def test_no_partials_when_not_asked():
@@ -231,10 +255,19 @@ def test_real_model_on_a_fake_microphone_loses_and_repeats_nothing(model):
         assert final.confidence == pytest.approx(meta.transcripts[0].confidence)
         assert [w.start_time for w in final.words] == pytest.approx(
             [w.start_time + final.audio_start for w in meta.transcripts[0].words])
-        last = [e for e in events if isinstance(e, Partial) and e.utterance == final.utterance][-1]
-        with model.stream() as stream:  # the last partial is the partial of the audio up to its end_time
-            stream.feed(audio[a:round(last.end_time * RATE)])
-            assert last.text == stream.partial()
+
+
+def test_real_model_partials_are_the_partials_of_the_audio_so_far(model):
+    audio, _ = build([0.3, 1, 0.8])
+    events = list(listen(model, chunks_of(audio)))
+    partials, (final,) = [e for e in events if isinstance(e, Partial)], finals(events)
+    assert len(partials) >= 5 and partials[-1].text and final.text
+    samples = audio.astype(np.float32) / 32768
+    a = round(final.audio_start * RATE)
+    for partial in partials[-2:]:
+        with model.stream() as stream:
+            stream.feed(samples[a:round(partial.end_time * RATE)])
+            assert partial.text == stream.partial()
 
 
 def test_real_model_at_48_khz_with_resampling(model):
@@ -307,3 +340,34 @@ def test_cli_sigint_finishes_the_utterance(tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert '"reason": "interrupted"' in out and "Traceback" not in err
+
+
+FAKE_PYAUDIO_MODULE = """
+import sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from fake_pyaudio import FakePyAudioModule, device_info
+_fake = FakePyAudioModule(np.load({audio!r}), rates=(48000, 44100, 16000), speed=8.0, after="interrupt",
+                          devices=[device_info(0, "Fake USB Microphone")])
+PyAudio = _fake.PyAudio
+paInt16, paContinue, paInputOverflow = _fake.paInt16, _fake.paContinue, _fake.paInputOverflow
+"""
+
+
+def test_the_mic_dictation_example_on_a_fake_pyaudio(tmp_path):
+    """examples/mic_dictation.py as a user runs it; a module named pyaudio on PYTHONPATH replays
+    speech, then presses Ctrl-C (KeyboardInterrupt in the main thread)."""
+    if not FIXTURE.is_file():
+        pytest.skip(f"{FIXTURE.name} is missing")
+    audio, _ = build([0.5, 1, 0.8, 1, 0.2])  # the second utterance is cut by the Ctrl-C
+    np.save(tmp_path / "audio.npy", audio)
+    (tmp_path / "pyaudio.py").write_text(FAKE_PYAUDIO_MODULE.format(tests=str(REPO / "tests"),
+                                                                    audio=str(tmp_path / "audio.npy")))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO / "src")]))
+    done = subprocess.run([sys.executable, str(REPO / "examples" / "mic_dictation.py"), "--model", str(FIXTURE),
+                           "--device", "usb"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split("\n")  # text mode turned each \r into \n
+    assert lines[0] == "* 0: Fake USB Microphone" and "at 16000 Hz" in lines[1]
+    finals_printed = [line for line in lines[2:] if line.endswith("s]\x1b[K")]
+    assert len(finals_printed) == 2 and "Traceback" not in done.stderr, done.stdout

@@ -56,6 +56,10 @@ VAD_MAX_UTTERANCE_SECONDS = 20.0
 #: listen() asks for a partial result after each this much new speech audio.
 LISTEN_PARTIAL_INTERVAL_MS = 300
 
+#: ... but spends at most this share of real time on partial results (an expensive partial
+#: spaces the next ones out), and none while the source has more than an interval of backlog.
+LISTEN_PARTIAL_BUDGET = 0.25
+
 # ---- QuartzNet (non-causal) streaming in buffered windows (issue 5)
 
 #: A stream runs the model on windows of QUARTZNET_WINDOW_SECONDS, one every QUARTZNET_HOP_SECONDS,

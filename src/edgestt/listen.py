@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, replace
 from typing import Iterator, Optional, Tuple, Union
 
@@ -82,6 +83,7 @@ class _Utterance:
         self.index = index
         self.fed = 0
         self.since_partial = 0
+        self.next_partial = 0  # samples before the next partial, set by the cost of the last one
         self.last_partial = None
 
     def feed(self, samples: np.ndarray) -> None:
@@ -165,10 +167,15 @@ class Listener:
 
     def _partial(self) -> Optional[Partial]:
         u = self._utterance
-        if self._partial_samples is None or u.since_partial < self._partial_samples:
+        if self._partial_samples is None or u.since_partial < max(self._partial_samples, u.next_partial):
             return None
+        rate = self.model.sample_rate
+        if self.source.backlog > self._partial_samples / rate:
+            return None  # behind real time: catch up first, a partial now would be stale anyway
         u.since_partial = 0
+        started = time.perf_counter()
         text = u.stream.partial()
+        u.next_partial = int((time.perf_counter() - started) / constants.LISTEN_PARTIAL_BUDGET * rate)
         if text == u.last_partial:
             return None
         u.last_partial = text
@@ -229,8 +236,9 @@ def listen(model, source=None, *, device: Union[None, int, str] = None, vad: Opt
     a numpy array, or an iterable of numpy chunks at model.sample_rate.
     VAD options (aggressiveness 0-3, frame_ms 10/20/30, pre_roll_ms, end_silence_ms,
     max_utterance_seconds, start_window_ms, start_ratio) override `vad` or the defaults.
-    partial_interval_ms: a Partial (when its text changed) after each this much new speech;
-    None: no partials. catch_interrupt: Ctrl-C ends the iteration cleanly (with the Final of
+    partial_interval_ms: a Partial (when its text changed) after each this much new speech,
+    spaced further when partials are expensive (at most LISTEN_PARTIAL_BUDGET of real time) and
+    skipped while the source is behind real time; None: no partials. catch_interrupt: Ctrl-C ends the iteration cleanly (with the Final of
     the open utterance) instead of propagating KeyboardInterrupt.
     """
     config = VADConfig.from_options(vad, aggressiveness=aggressiveness, frame_ms=frame_ms, pre_roll_ms=pre_roll_ms,

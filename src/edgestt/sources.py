@@ -126,6 +126,12 @@ class AudioSource:
     def stopped(self) -> bool:
         return self._stop_requested.is_set()
 
+    @property
+    def backlog(self) -> float:
+        """Seconds of audio captured but not yet delivered (0 for sources that do not capture):
+        how far the consumer is behind real time."""
+        return 0.0
+
     def take_overruns(self) -> List[errors.AudioOverrun]:
         """The overruns reported since the last call (on_overrun="report"), oldest first."""
         with self._overrun_lock:
@@ -492,6 +498,10 @@ class Microphone(AudioSource):
         ring = self._ring
         return SourceStats(capture_rate=self.capture_rate, captured=ring.captured, delivered=ring.delivered,
                            buffered=ring.buffered, dropped=ring.dropped, input_overflows=ring.overflows)
+
+    @property
+    def backlog(self) -> float:
+        return self._ring.buffered / self.capture_rate
 
     def chunks(self) -> Iterator[np.ndarray]:
         with self._lock:
