@@ -80,3 +80,10 @@ def test_python_dash_m(expected):
                           "--model", FIXTURE], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == expected["synth_en_scotland.wav"].text.strip()
+
+
+def test_hot_word_option(capsys, expected):
+    clip = str(DATA / "synth_en_us.wav")
+    assert cli.main(["transcribe", clip, "--model", FIXTURE, "--hot-word", "zebra crossing:300"]) == 0
+    out = capsys.readouterr().out
+    assert "zebra crossing" in out and "zebra crossing" not in expected["synth_en_us.wav"].text

@@ -375,3 +375,42 @@ def test_closed_model(clips):
 def test_exported_names():
     for name in ("Model", "Stream", "Metadata", "CandidateTranscript", "TokenMetadata", "Word"):
         assert hasattr(edgestt, name)
+
+
+def test_hot_words_follow_the_decoder_and_are_copied_at_stream_creation(clips):
+    pcm = clips["synth_en_us"]
+    with Model(FIXTURE) as m:
+        plain = m.stt(pcm)
+        before = m.stream()
+        m.add_hot_word("zebra  crossing", 300.0)
+        assert m.hot_words == {"zebra crossing": 300.0}
+        boosted = m.stt(pcm)
+        assert "zebra crossing" in boosted and "zebra crossing" not in plain
+        before.feed(pcm)
+        assert before.finish() == plain  # created before the hot word
+        m.add_hot_word("zebra crossing", -5.0)  # replaces the boost
+        assert m.hot_words == {"zebra crossing": -5.0}
+        with pytest.raises(errors.InvalidArgument):
+            m.add_hot_word("caf\u00e9", 1.0)  # not spellable with the alphabet
+        with pytest.raises(errors.InvalidArgument):
+            m.add_hot_word("   ", 1.0)
+        assert m.hot_words == {"zebra crossing": -5.0}
+        m.erase_hot_word("zebra crossing")
+        with pytest.raises(errors.InvalidArgument):
+            m.erase_hot_word("zebra crossing")
+        m.add_hot_word("yak", 3.0)
+        m.clear_hot_words()
+        assert m.hot_words == {}
+        assert m.stt(pcm) == plain
+
+
+def test_word_confidences_and_times_come_from_the_decoder(model, clips):
+    pcm = clips["synth_en_gb_f"]
+    best = model.stt_with_metadata(pcm).transcripts[0]
+    decoded = model._decoder_for_new_streams().decode(session_probs(model, pcm))
+    assert decoded.text == best.text
+    assert [(w.text, w.start_time, w.end_time, w.confidence) for w in best.words] == [
+        (w.text, w.start_time, w.end_time, w.confidence) for w in decoded.words]
+    assert all(0 < w.confidence <= 1 for w in best.words)
+    starts = {t.start_time for t in best.tokens}
+    assert all(min(abs(w.start_time - s) for s in starts) < 1e-6 for w in best.words)

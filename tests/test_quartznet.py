@@ -58,7 +58,7 @@ def read_wav(path):
 
 @pytest.fixture(scope="module")
 def long_audio():
-    """~12.4 s of speech: the three synthetic clips back to back (several windows)."""
+    """~11.5 s of speech: the three synthetic clips back to back (several windows)."""
     return np.concatenate([read_wav(p) for p in sorted(DATA.glob("synth_*.wav"))])
 
 
@@ -258,8 +258,9 @@ def test_agreement_with_one_shot_on_long_audio(fam, long_audio):
     """Beyond one window the frames differ from one-shot (per-window normalisation for the
     signal model, window edges for both). Figures for the fixtures (random weights, which
     are more sensitive than a trained model), measured when this test was written: frame
-    argmax agreement 0.89 (Scribosermo-style) and 0.94 (NeMo-style, cumulative statistics)
-    over 27 recordings; bounds below leave a margin."""
+    argmax agreement 0.85 (Scribosermo-style) and 0.91 (NeMo-style, cumulative statistics)
+    over 45 recordings, 0.65-0.93 and 0.82-0.98 on those of 5 s or more
+    (benchmarks/bench_quartznet_stream.py); the bounds below leave a margin."""
     one = fam.scores(long_audio)
     got, _ = stream(fam, long_audio, [16000])
     agreement = (one.argmax(1) == got.argmax(1)).mean()

@@ -203,8 +203,8 @@ class DeepSpeechFamily(AcousticFamily):
                     final_window=self.final_window, mode=self.runtime.mode)
         return info
 
-    def new_session(self) -> "DeepSpeechSession":
-        return DeepSpeechSession(self)
+    def new_session(self, streaming: bool = True) -> "DeepSpeechSession":
+        return DeepSpeechSession(self)  # streaming and one-shot are the same computation
 
     # ---- one batch through the acoustic model
     def run_batch(self, interpreter, windows: np.ndarray, c: np.ndarray, h: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ A family instance tells the Model what it needs for decoding (labels, blank_inde
 kind, frame_seconds, default_beam_width, sample_rate) and makes sessions: one per stream,
 turning audio into class scores.
 
-    session = family.new_session()
+    session = family.new_session()           # new_session(streaming=False) for one-shot stt
     rows = session.accept(float32_samples)   # [n, classes]: frames that are now final
     rows = session.pending()                 # tentative frames for partial results (may be empty)
     rows = session.finish()                  # [n, classes]: the rest
@@ -99,7 +99,9 @@ class AcousticFamily:
     def __init__(self, runtime: Runtime, io: ModelIO, metadata: Optional[dict], **options):
         raise NotImplementedError
 
-    def new_session(self):
+    def new_session(self, streaming: bool = True):
+        """A session for one utterance. streaming=False: all audio arrives before finish()
+        (Model.stt), so a family may process it whole instead of in overlapping chunks."""
         raise NotImplementedError
 
     def describe(self) -> Dict[str, object]:

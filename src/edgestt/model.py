@@ -52,8 +52,9 @@ class TokenMetadata:
 
 @dataclass(frozen=True)
 class Word:
-    """A word: its text, the start of its first label and the end of its last (seconds), and
-    a confidence (natural-log score; None when the decoder gives none)."""
+    """A word: its text, the time of its first label and the end of its last (seconds: the
+    frame after it), and a confidence in [0, 1] (the probability the model gave its least
+    certain label where the best path emitted it; None when not known)."""
 
     text: str
     start_time: float
@@ -84,20 +85,11 @@ class Metadata:
         return self.transcripts[0].text if self.transcripts else ""
 
 
-def _words(tokens: Tuple[TokenMetadata, ...]) -> Tuple[Word, ...]:
-    """Words as DeepSpeech's Python client groups them: a word starts at its first label and
-    ends where the space after it starts (or at its last label)."""
-    words: List[Word] = []
-    text, start = "", 0.0
-    for i, token in enumerate(tokens):
-        if token.text != " ":
-            if not text:
-                start = token.start_time
-            text += token.text
-        if (token.text == " " or i == len(tokens) - 1) and text:
-            words.append(Word(text, start, max(token.start_time, start)))
-            text = ""
-    return tuple(words)
+def _phrase(word) -> str:
+    """A hot word's key: its words joined by one space (as the decoder keys them)."""
+    if not isinstance(word, str) or not word.split():
+        raise errors.InvalidArgument(f"a hot word must be a non-empty string, got {word!r}")
+    return " ".join(word.split())
 
 
 def default_model_path() -> Optional[Path]:
@@ -150,12 +142,8 @@ class Model:
             self.enable_scorer(scorer)
 
     def _read_metadata(self) -> Optional[dict]:
-        try:
-            from .tflite_metadata import read_edgestt_metadata
-        except ModuleNotFoundError as exc:  # TRANSITIONAL until helper D2's reader lands
-            if exc.name != "edgestt.tflite_metadata":
-                raise
-            return None
+        from .tflite_metadata import read_edgestt_metadata
+
         try:
             return read_edgestt_metadata(self._runtime.model_bytes)
         except errors.EdgeSTTError as exc:
@@ -218,7 +206,8 @@ class Model:
                 ) from None
         old, old_owned = self._lm, self._owns_lm
         try:
-            self._change(_lm=lm, _owns_lm=owned)
+            # A new scorer starts from the default weights, as DS_EnableExternalScorer.
+            self._change(_lm=lm, _owns_lm=owned, _alpha=None, _beta=None)
         except Exception:
             if owned:
                 lm.close()
@@ -247,19 +236,20 @@ class Model:
         return decoder.alpha, decoder.beta
 
     def add_hot_word(self, word: str, boost: float) -> None:
-        """Boost a word or phrase (natural-log score added when it is completed; negative
-        boosts suppress). Applies to streams created afterwards."""
-        if not isinstance(word, str) or not word.strip():
-            raise errors.InvalidArgument(f"a hot word must be a non-empty string, got {word!r}")
+        """Boost (boost > 0) or suppress (< 0) a word or phrase, in the LM's vocabulary or
+        not, with or without a scorer (see CTCDecoder.add_hot_word for the units). Adding it
+        again replaces its boost. Applies to streams created afterwards."""
         hot = dict(self._hot_words)
-        hot[word] = float(boost)
+        hot[_phrase(word)] = boost
         self._change(_hot_words=hot)
 
     def erase_hot_word(self, word: str) -> None:
-        if word not in self._hot_words:
+        """Remove a hot word; InvalidArgument when it is not one."""
+        key = _phrase(word)
+        if key not in self._hot_words:
             raise errors.InvalidArgument(f"{word!r} is not a hot word")
         hot = dict(self._hot_words)
-        del hot[word]
+        del hot[key]
         self._change(_hot_words=hot)
 
     def clear_hot_words(self) -> None:
@@ -267,7 +257,8 @@ class Model:
 
     @property
     def hot_words(self) -> Dict[str, float]:
-        return dict(self._hot_words)
+        """A copy of the hot words: phrase (words joined by one space) -> boost."""
+        return self._decoder_for_new_streams().hot_words
 
     def _change(self, **settings) -> None:
         """Apply new decoder settings; the decoder is rebuilt (and validated) now."""
@@ -290,6 +281,7 @@ class Model:
         f = self._family
         decoder = CTCDecoder(
             f.labels, blank_index=f.blank_index, beam_width=self._beam_width, input=f.output,
+            frame_seconds=f.frame_seconds,
             lm=self._lm, alpha=self._alpha if self._lm is not None else None,
             beta=self._beta if self._lm is not None else None,
         )
@@ -362,7 +354,7 @@ class Model:
         samples = self._samples(audio, sample_rate)
         if samples.size == 0:
             raise errors.EmptyInput("the audio holds no samples")
-        with self.stream() as stream:
+        with Stream(self, streaming=False) as stream:
             stream._feed_samples(samples)
             return stream.finish_with_metadata(num_results)
 
@@ -399,13 +391,13 @@ class Stream:
     """Streaming recognition: feed() audio as it arrives, partial() at any time, finish()
     once. Made by Model.stream(); a context manager. Not thread-safe (one stream, one thread)."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, *, streaming: bool = True):
         decoder = model._decoder_for_new_streams()
         self._model = model
         self._family = model._family
         self._decoder = decoder
         self._search: Optional[DecoderStream] = decoder.stream()
-        self._session = self._family.new_session()
+        self._session = self._family.new_session(streaming=streaming)
         # Families with tentative frames re-decode [final frames + pending] for partials.
         self._history: Optional[List[np.ndarray]] = [] if self._family.has_pending else None
         self._fed = 0
@@ -479,10 +471,11 @@ class Stream:
         transcripts = []
         for r in results:
             tokens = tuple(
-                TokenMetadata(self._decoder.labels[t], int(s), float(np.float32(s) * step))
+                TokenMetadata(self._decoder.text((t,)), int(s), float(np.float32(s) * step))
                 for t, s in zip(r.tokens, r.timesteps)
             )
-            transcripts.append(CandidateTranscript(r.text, float(r.log_prob), tokens, _words(tokens)))
+            words = tuple(Word(w.text, w.start_time, w.end_time, w.confidence) for w in r.words)
+            transcripts.append(CandidateTranscript(r.text, float(r.log_prob), tokens, words))
         return Metadata(tuple(transcripts))
 
     # ---- lifetime
