@@ -243,18 +243,6 @@ def nemo_features(audio):
     return compute(audio, "nemo")
 
 
-def run_tflite(model_bytes, x):
-    interp = tf.lite.Interpreter(
-        model_content=model_bytes,
-        experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-    inp = interp.get_input_details()[0]
-    interp.resize_tensor_input(inp["index"], list(x.shape))
-    interp.allocate_tensors()
-    interp.set_tensor(inp["index"], x)
-    interp.invoke()
-    return interp.get_tensor(interp.get_output_details()[0]["index"])
-
-
 def greedy_text(scores):
     best = scores.argmax(axis=1)
     out, prev = [], BLANK
@@ -284,7 +272,7 @@ def describe(model_bytes):
 def self_check(model_bytes, clips, make_input, reference, to_probs):
     for name, audio in clips.items():
         x = make_input(audio)
-        got = run_tflite(model_bytes, x)[0]
+        got = oracles.run_tflite(model_bytes, x)[0]
         ref = reference(x)[0]
         probs = to_probs(got)
         print(f"  {name:24} frames {len(got):4}  max|tflite-tf| {np.abs(got - ref).max():.2e}  "
@@ -313,7 +301,7 @@ def build_quartznet_fixtures(out_dir):
             f.write(data)
         print(f"wrote {path} ({len(data):,} bytes)")
         describe(data)
-    print("self-check, Scribosermo-style (LiteRT builtin kernels vs the TF graph):")
+    print("self-check, Scribosermo-style (TF's TFLite interpreter vs the TF graph):")
     self_check(written[SCRIBOSERMO_NAME], clips, lambda a: a[None, :],
                lambda x: scribo(tf.constant(x)).numpy(), lambda p: p)
     print("self-check, NeMo-style:")

@@ -69,25 +69,22 @@ class _Flatbuffer:
     def fail(self, why: str) -> "errors.FormatError":
         return errors.FormatError(f"{self.what}: corrupt .tflite flatbuffer ({why})")
 
-    def u32(self, pos: int) -> int:
-        if pos < 0 or pos + 4 > len(self.data):
+    def _unpack(self, fmt: str, size: int, pos: int) -> int:
+        if pos < 0 or pos + size > len(self.data):
             raise self.fail(f"offset {pos} outside the {len(self.data)}-byte file")
-        return struct.unpack_from("<I", self.data, pos)[0]
-
-    def i32(self, pos: int) -> int:
-        if pos < 0 or pos + 4 > len(self.data):
-            raise self.fail(f"offset {pos} outside the {len(self.data)}-byte file")
-        return struct.unpack_from("<i", self.data, pos)[0]
+        return struct.unpack_from(fmt, self.data, pos)[0]
 
     def u16(self, pos: int) -> int:
-        if pos < 0 or pos + 2 > len(self.data):
-            raise self.fail(f"offset {pos} outside the {len(self.data)}-byte file")
-        return struct.unpack_from("<H", self.data, pos)[0]
+        return self._unpack("<H", 2, pos)
+
+    def u32(self, pos: int) -> int:
+        return self._unpack("<I", 4, pos)
+
+    def i32(self, pos: int) -> int:
+        return self._unpack("<i", 4, pos)
 
     def u64(self, pos: int) -> int:
-        if pos < 0 or pos + 8 > len(self.data):
-            raise self.fail(f"offset {pos} outside the {len(self.data)}-byte file")
-        return struct.unpack_from("<Q", self.data, pos)[0]
+        return self._unpack("<Q", 8, pos)
 
     def field(self, table: int, index: int) -> Optional[int]:
         """Position of field `index` of the table at `table`, or None when absent."""
