@@ -84,6 +84,16 @@ def test_long_audio_stream(model):
     assert md.transcripts[0].words[-1].end_time > 10.0
 
 
+def test_long_audio_stt_is_one_shot(model):
+    """stt runs the model once over the whole utterance (a non-streaming session)."""
+    _name, m = model
+    x = np.concatenate([pcm16(p) for p in sorted(DATA.glob("synth_*.wav"))])
+    f = m._family
+    with CTCDecoder(f.labels, blank_index=f.blank_index, beam_width=m.beam_width, input=f.output) as decoder:
+        want = decoder.decode(f.scores(x.astype(np.float32) / 32768)).text
+    assert m.stt(x) == want
+
+
 def test_bad_input(model):
     _name, m = model
     with pytest.raises(edgestt.EmptyInput):
