@@ -414,3 +414,21 @@ def test_word_confidences_and_times_come_from_the_decoder(model, clips):
     assert all(0 < w.confidence <= 1 for w in best.words)
     starts = {t.start_time for t in best.tokens}
     assert all(min(abs(w.start_time - s) for s in starts) < 1e-6 for w in best.words)
+
+
+def test_audio_at_another_rate(model, clips, tmp_path):
+    import wave
+
+    pcm = clips["synth_en_us"][:16000]
+    with Model(FIXTURE, resample=False) as strict:
+        with pytest.raises(errors.InvalidAudio, match="44100"):
+            strict.stt(pcm, sample_rate=44100)
+        path = tmp_path / "a.wav"
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(pcm.tobytes())
+        with pytest.raises(errors.InvalidAudio, match="8000"):
+            strict.stt(path)
+    assert model.stt(pcm, sample_rate=16000) == model.stt(pcm)

@@ -319,8 +319,13 @@ class Model:
             if not self.resample:
                 raise errors.InvalidAudio(f"{what} is at {sample_rate} Hz; the model needs {rate} Hz "
                                           "(resampling is disabled)")
-            from .resample import resample
-
+            try:
+                from .resample import resample
+            except ModuleNotFoundError as exc:  # TRANSITIONAL until helper B's resampler lands
+                if exc.name != "edgestt.resample":
+                    raise
+                raise errors.InvalidAudio(f"{what} is at {sample_rate} Hz; the model needs {rate} Hz and this "
+                                          "build has no resampler") from None
             samples = resample(samples, int(sample_rate), rate)
         return samples
 
