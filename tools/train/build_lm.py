@@ -1,6 +1,6 @@
 """Stage 6b: the English LM for decoding, from /work/shared/corpus, without the held-out sentences.
 
-    nice -n 19 python3 tools/train/build_lm.py [--order 4] [--prune 0 0 1 1] [--vocab-limit 200000]
+    nice -n 19 python3 tools/train/build_lm.py [--order 4] [--prune 0 1 1 1] [--vocab-limit 200000]
 
 Writes TRAIN_ROOT/lm/corpus_train.txt (normalised sentences, one a line, every sentence whose
 transcript is in the held-out split removed), TRAIN_ROOT/lm/en.arpa and the binary
@@ -23,7 +23,7 @@ CORPUS = Path("/work/shared/corpus")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--order", type=int, default=4)
-    ap.add_argument("--prune", nargs="*", default=["0", "0", "1", "1"])
+    ap.add_argument("--prune", nargs="*", default=["0", "1", "1", "1"])
     ap.add_argument("--vocab-limit", type=int, default=200000)
     ap.add_argument("--no-quantize", action="store_true", help="float probabilities (bigger file)")
     args = ap.parse_args()

@@ -4,7 +4,8 @@
         [--sets heldout seen real] [--limit 200] [--beam 256] [--alpha 0.93] [--beta 1.18] [--out R.json]
 
 Sets: `heldout` = held-out sentences spoken by held-out voices, `seen` = held-out sentences
-spoken by training voices (TRAIN_ROOT/manifests/eval_*), `real` = the recordings in
+spoken by training voices, `kokoro` = held-out sentences spoken by the held-out neural Kokoro
+speaker (TRAIN_ROOT/manifests/eval_*), `real` = the recordings in
 /work/shared/evaldata marked use_for_wer (measured only: never tune anything on them).
 Systems: ours greedy, ours with the LM (edgestt's CTC beam search; alpha/beta are
 DeepSpeech's defaults unless given; tune them on `seen` only), and pocketsphinx 5 with the
@@ -50,7 +51,7 @@ def load_16k(path: str) -> np.ndarray:
 
 
 def eval_items(name: str, limit: int) -> list[dict]:
-    if name in ("heldout", "seen"):
+    if name in ("heldout", "seen", "kokoro"):
         rows = D.load_manifests("eval_%s_*.tsv" % name)[:limit]
         return [{"path": r["path"], "ref": r["transcript"], "duration": r["duration"]} for r in rows]
     if name == "real":
@@ -110,7 +111,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, required=True)
     ap.add_argument("--lm", type=Path)
-    ap.add_argument("--sets", nargs="*", default=["heldout", "seen", "real"])
+    ap.add_argument("--sets", nargs="*", default=["heldout", "seen", "kokoro", "real"])
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--beam", type=int, default=256)
     ap.add_argument("--alpha", type=float, default=0.931289039105002)

