@@ -5,7 +5,7 @@
     mic = Microphone(pyaudio_module=fake, sample_rate=16000)
 
 speed: 1.0 replays at real time, 20.0 at twenty times, None without any pause.
-after: what the "device" does when the audio is used up: "silence" (zeros, like a quiet room),
+after: what the "device" does when the audio is used up: "silence" (zeros at real time, like a quiet room),
 "stop" (the stream becomes inactive, as when a USB microphone is unplugged) or "interrupt"
 (Ctrl-C: KeyboardInterrupt in the main thread, then silence).
 overflow_blocks: indices of the callbacks flagged with paInputOverflow.
@@ -134,12 +134,13 @@ class FakeStream:
                 if self.module.after == "interrupt":
                     _thread.interrupt_main()
             n = self.frames_per_buffer
-            if self.module.speed is not None:
+            if ended:  # the endless silence after the audio comes at real time, whatever the speed
+                if self._stop.wait(n / self.rate):
+                    return
+            elif self.module.speed is not None:
                 due = start + (self.frames_sent + n) / self.rate / self.module.speed
                 if self._stop.wait(max(0.0, due - time.monotonic())):
                     return
-            elif ended:
-                time.sleep(0.001)  # endless silence: do not spin
             block = self._frames(self.frames_sent, n)
             flags = paInputOverflow if self.blocks_sent in self.module.overflow_blocks else 0
             _, action = self.callback(block.astype("<i2").tobytes(), n, {}, flags)

@@ -251,6 +251,25 @@ class _LiveLine:
         self.stream.flush()
 
 
+class _OverrunWarnings:
+    """Overrun events to standard error, at most one line per interval with what was lost since
+    (a device far ahead of recognition reports a loss at every chunk)."""
+
+    def __init__(self, interval_s: float = 2.0):
+        self.interval_s, self.last, self.lost, self.count = interval_s, None, 0, 0
+
+    def add(self, event) -> None:
+        import time
+
+        self.lost += event.lost_samples
+        self.count += 1
+        now = time.monotonic()
+        if self.last is None or now - self.last >= self.interval_s:
+            more = f" ({self.count} reports, {self.lost} samples lost in all)" if self.count > 1 else ""
+            print(f"edgestt: warning: {event.message}{more}", file=sys.stderr, flush=True)
+            self.last, self.lost, self.count = now, 0, 0
+
+
 def _final_line(event, args) -> str:
     import json
 
@@ -296,7 +315,7 @@ def listen_command(args) -> int:
                 source = Microphone(args.device, model.sample_rate, on_overrun="report")
                 print(f"edgestt: listening on {source.device.name!r} at {source.capture_rate} Hz "
                       "(Ctrl-C to stop)", file=sys.stderr)
-            live = _LiveLine(sys.stdout, sys.stdout.isatty())
+            live, overruns = _LiveLine(sys.stdout, sys.stdout.isatty()), _OverrunWarnings()
             listener = listen(model, source, aggressiveness=args.vad_aggressiveness,
                               end_silence_ms=args.end_silence_ms, max_utterance_seconds=args.max_utterance_seconds,
                               partial_interval_ms=constants.LISTEN_PARTIAL_INTERVAL_MS if live.live else None)
@@ -308,7 +327,7 @@ def listen_command(args) -> int:
                         if event.text or args.json:
                             live.final(_final_line(event, args))
                     elif isinstance(event, Overrun):
-                        print(f"edgestt: warning: {event.message}", file=sys.stderr)
+                        overruns.add(event)
             return 130 if listener.interrupted else 0
     except KeyboardInterrupt:  # Ctrl-C while the model loads
         return 130

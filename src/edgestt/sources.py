@@ -237,24 +237,18 @@ class _RingBuffer:
         self.captured = 0
         self.dropped = 0
         self.overflows = 0
-        self._losses: List[errors.AudioOverrun] = []
+        # Losses since the last take_losses(), summed: one report per kind, however many callbacks.
+        self._new_overflows = 0
+        self._new_dropped = 0
 
     def write(self, frames: np.ndarray, driver_overflow: bool) -> None:
         with self._ready:
             self.captured += len(frames)
-            if driver_overflow:
-                self.overflows += 1
-                self._losses.append(errors.AudioOverrun(
-                    "the audio driver reported an input overflow: samples were lost before edgestt saw "
-                    "them (the system was too busy to run the capture callback in time)"))
+            self.overflows += driver_overflow
+            self._new_overflows += driver_overflow
             fits = min(len(frames), self._capacity - (self._write - self._read))
-            if fits < len(frames):
-                lost = len(frames) - fits
-                self.dropped += lost
-                self._losses.append(errors.AudioOverrun(
-                    f"the capture buffer ({self._capacity} frames) is full: {lost} frames lost; "
-                    "recognition is slower than real time (a smaller model, fewer partials or "
-                    "num_threads may help)", lost_samples=lost))
+            self.dropped += len(frames) - fits
+            self._new_dropped += len(frames) - fits
             position = self._write % self._capacity
             first = min(fits, self._capacity - position)
             self._data[position:position + first] = frames[:first]
@@ -276,8 +270,19 @@ class _RingBuffer:
 
     def take_losses(self) -> List[errors.AudioOverrun]:
         with self._ready:
-            losses, self._losses = self._losses, []
-            return losses
+            overflows, self._new_overflows = self._new_overflows, 0
+            dropped, self._new_dropped = self._new_dropped, 0
+        losses = []
+        if overflows:
+            losses.append(errors.AudioOverrun(
+                f"the audio driver reported {overflows} input overflow(s): samples were lost before edgestt "
+                "saw them (the system was too busy to run the capture callback in time)"))
+        if dropped:
+            losses.append(errors.AudioOverrun(
+                f"the capture buffer ({self._capacity} frames) was full: {dropped} frames lost; recognition "
+                "is slower than real time (a smaller model, fewer partials or more num_threads may help)",
+                lost_samples=dropped))
+        return losses
 
     @property
     def buffered(self) -> int:
