@@ -90,7 +90,7 @@ def agreement(path, options, clips, chunk):
         same += g1 == g2
         e = edits(g1, g2)
         n_edits, n_chars = n_edits + e, n_chars + len(g1)
-        if x.size >= family.window_frames * family.frame_seconds * family.sample_rate:
+        if x.size >= family.schedule.window * family.frame_seconds * family.sample_rate:
             long_rows.append((name, x.size / family.sample_rate, (one.argmax(1) == got.argmax(1)).mean(), e, len(g1)))
     return family, frames, agree, same, n_edits, n_chars, long_rows
 

@@ -313,9 +313,24 @@ def test_pending_runs_at_most_once_per_interval(nemo, long_audio):
 
 
 def test_one_shot_session(fam, long_audio):
+    path = SCRIBOSERMO if fam.name == "quartznet_signal" else NEMO
     session = fam.new_session(streaming=False)
-    assert session.accept(long_audio).shape[0] == 0
-    np.testing.assert_array_equal(session.finish(), fam.scores(long_audio))
+    assert session.accept(long_audio).shape[0] == 0  # 11.5 s: below the 60 s one-shot window
+    got = session.finish()
+    np.testing.assert_array_equal(got, fam.scores(long_audio))
+    if fam.name == "quartznet_signal":
+        np.testing.assert_array_equal(got, run_by_hand(path, long_audio[None]))
+
+
+def test_one_shot_cuts_long_recordings_into_long_windows(long_audio):
+    """Beyond oneshot_window_seconds stt uses the streaming schedule with long windows."""
+    for path in (SCRIBOSERMO, NEMO):
+        cut = family(path, oneshot_window_seconds=6.0, oneshot_hop_seconds=4.0)
+        same_schedule = family(path, window_seconds=6.0, hop_seconds=4.0)
+        got = cut.scores(long_audio)
+        np.testing.assert_array_equal(got, stream(same_schedule, long_audio, [16000])[0])
+        whole = family(path, oneshot_window_seconds=None).scores(long_audio)
+        assert got.shape == whole.shape and not np.array_equal(got, whole)
 
 
 # ---- bad input and states
@@ -345,6 +360,8 @@ def test_bad_audio(fam):
     {"window_seconds": float("nan")},
     {"partial_interval_seconds": -1},
     {"stream_normalization": "global"},
+    {"oneshot_window_seconds": 10.0, "oneshot_hop_seconds": 20.0},
+    {"oneshot_window_seconds": 10.0, "oneshot_hop_seconds": None},
 ])
 def test_bad_options(options):
     with pytest.raises(errors.InvalidConfig):

@@ -15,7 +15,7 @@ Streaming. QuartzNet is not causal: every output frame depends on seconds of aud
 sides, so a stream runs the model on windows of `window_seconds` (default 5 s) every
 `hop_seconds` (1 s), as NeMo's FrameBatchASR and Scribosermo's streaming example do, and keeps
 from each window its centre hop of output frames. Window k starts at k * hop (in audio), and
-its local output frame j is the utterance's frame k * hop_frames + j. The first window also
+its local output frame j is the utterance's frame k * hop + j (hop in output frames). The first window also
 keeps its left part and the last (run at finish on whatever audio is left, 4-5 s) its right
 part, so every output frame of the utterance is emitted exactly once and the stream yields as
 many frames as one run over the whole utterance. The schedule depends only on how much audio
@@ -33,13 +33,15 @@ log-mel family edgestt computes the raw log-mel once for the whole stream (C, st
 one-shot) and normalises each window with the preset's own formula, so an utterance shorter
 than one window gives exactly the one-shot result.
 
-new_session(streaming=False) gives a session that runs the model once, at finish, over the
-whole utterance (one-shot: what a file should use; memory grows with the length).
+new_session(streaming=False), what Model.stt uses, gives a session for a recording given
+whole: one run of the model over all of it, or, beyond `oneshot_window_seconds` (60 s), the
+same schedule with 60 s windows every 50 s, so memory stays bounded on long files.
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
+from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import numpy as np
@@ -85,18 +87,33 @@ class RunningMoments:
         return np.sqrt(self.m2 / max(self.count - ddof, 1))
 
 
-def _check_window(window_seconds: float, hop_seconds: float, frame_seconds: float) -> Tuple[int, int]:
-    """(window, hop) in output frames; InvalidConfig when impossible."""
-    for name, value in (("window_seconds", window_seconds), ("hop_seconds", hop_seconds)):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value <= 0:
-            raise errors.InvalidConfig(f"{name} must be a positive number of seconds, got {value!r}")
-    window, hop = int(round(window_seconds / frame_seconds)), int(round(hop_seconds / frame_seconds))
-    if hop < 1 or window < hop:
-        raise errors.InvalidConfig(
-            f"need hop_seconds >= one output frame ({frame_seconds} s) and window_seconds >= hop_seconds, "
-            f"got window {window_seconds} s, hop {hop_seconds} s"
-        )
-    return window, hop
+@dataclass(frozen=True)
+class WindowSchedule:
+    """Windows of `window` output frames every `hop` frames; each keeps its centre hop (the
+    first also its left part, the last its right part)."""
+
+    window: int
+    hop: int
+
+    @property
+    def left(self) -> int:
+        """Frames of left context; an odd remainder goes to the right (look-ahead)."""
+        return (self.window - self.hop) // 2
+
+    @classmethod
+    def of(cls, window_seconds, hop_seconds, frame_seconds: float, what: str = "") -> "WindowSchedule":
+        """The schedule in output frames (rounded); InvalidConfig when impossible."""
+        for name, value in ((f"{what}window_seconds", window_seconds), (f"{what}hop_seconds", hop_seconds)):
+            if (not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value)
+                    or value <= 0):
+                raise errors.InvalidConfig(f"{name} must be a positive number of seconds, got {value!r}")
+        window, hop = int(round(window_seconds / frame_seconds)), int(round(hop_seconds / frame_seconds))
+        if hop < 1 or window < hop:
+            raise errors.InvalidConfig(
+                f"need {what}hop_seconds >= one output frame ({frame_seconds} s) and {what}window_seconds >= "
+                f"{what}hop_seconds, got window {window_seconds} s, hop {hop_seconds} s"
+            )
+        return cls(window, hop)
 
 
 class QuartzNetFamily(AcousticFamily):
@@ -113,7 +130,8 @@ class QuartzNetFamily(AcousticFamily):
     min_units: int  # shortest input the model can run on
 
     def _common_init(self, runtime: Runtime, io: ModelIO, metadata: Optional[dict], scores: TensorInfo,
-                     window_seconds, hop_seconds, partial_interval_seconds) -> None:
+                     window_seconds, hop_seconds, partial_interval_seconds, oneshot_window_seconds,
+                     oneshot_hop_seconds) -> None:
         self.runtime = runtime
         self.metadata = metadata
         self._scores_index = scores.index
@@ -144,11 +162,14 @@ class QuartzNetFamily(AcousticFamily):
                 f"{runtime.name}: the output has {self.num_classes} classes but the metadata's alphabet "
                 f"{len(self.labels)} labels (expected labels + 1 for the blank)"
             )
-        window_seconds = constants.QUARTZNET_WINDOW_SECONDS if window_seconds is None else window_seconds
-        hop_seconds = constants.QUARTZNET_HOP_SECONDS if hop_seconds is None else hop_seconds
-        self.window_frames, self.hop_frames = _check_window(window_seconds, hop_seconds, self.frame_seconds)
-        # Centre kept: an odd remainder goes to the right context (look-ahead).
-        self.left_frames = (self.window_frames - self.hop_frames) // 2
+        self.schedule = WindowSchedule.of(
+            constants.QUARTZNET_WINDOW_SECONDS if window_seconds is None else window_seconds,
+            constants.QUARTZNET_HOP_SECONDS if hop_seconds is None else hop_seconds, self.frame_seconds)
+        if oneshot_window_seconds is None:
+            self.oneshot_schedule = None
+        else:
+            self.oneshot_schedule = WindowSchedule.of(oneshot_window_seconds, oneshot_hop_seconds,
+                                                      self.frame_seconds, "oneshot_")
         if partial_interval_seconds is not None and (
                 not isinstance(partial_interval_seconds, (int, float)) or partial_interval_seconds < 0):
             raise errors.InvalidConfig(
@@ -200,23 +221,24 @@ class QuartzNetFamily(AcousticFamily):
 
     # ---- sessions
     def new_session(self, streaming: bool = True) -> "BufferedSession":
-        """A session: buffered windows (streaming=True) or one run over the whole utterance
-        at finish (streaming=False)."""
-        return BufferedSession(self, streaming)
+        """A session: buffered windows for live audio (streaming=True), or for a recording
+        given whole (streaming=False) one run over it, cut into long windows only beyond
+        oneshot_window_seconds."""
+        return BufferedSession(self, self.schedule if streaming else self.oneshot_schedule)
 
     def scores(self, samples: np.ndarray) -> np.ndarray:
         """One-shot: the scores [T, classes] of one whole utterance (float32 samples)."""
         session = self.new_session(streaming=False)
         try:
-            session.accept(samples)
-            return session.finish()
+            first = session.accept(samples)
+            return np.concatenate([first, session.finish()])
         finally:
             session.close()
 
     def describe(self):
         info = dict(super().describe())
-        info.update(window_seconds=self.window_frames * self.frame_seconds,
-                    hop_seconds=self.hop_frames * self.frame_seconds, stride=self.stride)
+        info.update(window_seconds=self.schedule.window * self.frame_seconds,
+                    hop_seconds=self.schedule.hop * self.frame_seconds, stride=self.stride)
         if self.metadata:
             info.update({k: self.metadata[k] for k in ("name", "version", "license", "description")
                          if k in self.metadata})
@@ -256,7 +278,9 @@ class QuartzNetSignalFamily(QuartzNetFamily):
 
     def __init__(self, runtime: Runtime, io: ModelIO, metadata: Optional[dict] = None, *,
                  window_seconds: Optional[float] = None, hop_seconds: Optional[float] = None,
-                 partial_interval_seconds=constants.QUARTZNET_PARTIAL_INTERVAL_SECONDS, **_other_families_options):
+                 partial_interval_seconds=constants.QUARTZNET_PARTIAL_INTERVAL_SECONDS,
+                 oneshot_window_seconds=constants.QUARTZNET_ONESHOT_WINDOW_SECONDS,
+                 oneshot_hop_seconds=constants.QUARTZNET_ONESHOT_HOP_SECONDS, **_other_families_options):
         signal = _single_float_input(io, 2)
         if signal is None or len(io.inputs) != 1 or len(io.outputs) != 1:
             raise errors.ModelError(f"{runtime.name}: a {self.name} model has {self.expected}; found {io.describe()}")
@@ -272,7 +296,7 @@ class QuartzNetSignalFamily(QuartzNetFamily):
         self.min_units = self.units_per_frame
         self._input_index, self._input_position = signal.index, io.inputs.index(signal)
         self._common_init(runtime, io, metadata, io.outputs[0], window_seconds, hop_seconds,
-                          partial_interval_seconds)
+                          partial_interval_seconds, oneshot_window_seconds, oneshot_hop_seconds)
 
     def frontend(self):
         return _SignalFrontend()
@@ -330,6 +354,8 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
     def __init__(self, runtime: Runtime, io: ModelIO, metadata: Optional[dict] = None, *,
                  window_seconds: Optional[float] = None, hop_seconds: Optional[float] = None,
                  partial_interval_seconds=constants.QUARTZNET_PARTIAL_INTERVAL_SECONDS,
+                 oneshot_window_seconds=constants.QUARTZNET_ONESHOT_WINDOW_SECONDS,
+                 oneshot_hop_seconds=constants.QUARTZNET_ONESHOT_HOP_SECONDS,
                  stream_normalization: Optional[str] = None, **_other_families_options):
         feats = _single_float_input(io, 3)
         lengths = self._length_inputs(io, feats) if feats is not None else None
@@ -371,7 +397,7 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
         self._input_index, self._input_position = feats.index, io.inputs.index(feats)
         self._length = lengths[0] if lengths else None
         self._common_init(runtime, io, metadata, io.outputs[0], window_seconds, hop_seconds,
-                          partial_interval_seconds)
+                          partial_interval_seconds, oneshot_window_seconds, oneshot_hop_seconds)
 
     def frontend(self):
         return _LogMelFrontend(Features(self.feature_config))
@@ -438,13 +464,14 @@ class BufferedSession:
     each is returned once by accept/finish.
     """
 
-    def __init__(self, family: QuartzNetFamily, streaming: bool = True):
+    def __init__(self, family: QuartzNetFamily, schedule: Optional[WindowSchedule]):
         self.family = family
-        self.streaming = bool(streaming)
+        self.schedule = schedule  # None: no windows, one run over everything at finish
         self._frontend = family.frontend()
         f = family
-        self._window = f.window_frames * f.units_per_frame  # in input units
-        self._hop = f.hop_frames * f.units_per_frame
+        if schedule is not None:
+            self._window = schedule.window * f.units_per_frame  # in input units
+            self._hop = schedule.hop * f.units_per_frame
         self._buffer = f.empty_units()  # units from the next window's start on
         self._buffer_start = 0  # index (in units) of _buffer[0] in the utterance
         self._windows_run = 0
@@ -484,7 +511,7 @@ class BufferedSession:
         if not np.isfinite(samples).all():
             raise errors.NonFiniteInput("the audio holds NaN or infinity; nothing was consumed")
         self._append(self._frontend.accept(samples))
-        return self._run_windows() if self.streaming else self._no_frames()
+        return self._run_windows()
 
     def pending(self) -> np.ndarray:
         """Tentative frames after the final ones (may be empty). Runs the model on the input
@@ -504,7 +531,7 @@ class BufferedSession:
         self._finished = True
         try:
             self._append(self._frontend.finish())
-            windows = self._run_windows() if self.streaming else self._no_frames()
+            windows = self._run_windows()
             # The last, shorter window (or the whole utterance): everything from its centre on.
             end = self._buffer_start + self._buffer.shape[0]
             tail = (self._keep_right(self.family.run(self._buffer, self._moments_through(end, commit=True)))
@@ -541,23 +568,23 @@ class BufferedSession:
 
     def _keep_right(self, scores: np.ndarray) -> np.ndarray:
         """The frames of a window starting at the buffer's start that are not final yet."""
-        return scores[(self.family.left_frames if self._windows_run else 0):]
+        return scores[(self.schedule.left if self._windows_run else 0):]
 
     def _run_windows(self) -> np.ndarray:
         """Run every complete window; return the frames they make final."""
-        f = self.family
+        f, schedule = self.family, self.schedule
         rows = []
-        while self._buffer.shape[0] >= self._window:
+        while schedule is not None and self._buffer.shape[0] >= self._window:
             scores = f.run(self._buffer[: self._window],
                            self._moments_through(self._buffer_start + self._window, commit=True))
-            if scores.shape[0] != f.window_frames:
+            if scores.shape[0] != schedule.window:
                 raise errors.ModelError(
-                    f"{f.runtime.name}: a window of {f.window_frames * f.frame_seconds:g} s gave {scores.shape[0]} "
-                    f"output frames, expected {f.window_frames} (one per {f.frame_seconds:g} s): the model's time "
+                    f"{f.runtime.name}: a window of {schedule.window * f.frame_seconds:g} s gave {scores.shape[0]} "
+                    f"output frames, expected {schedule.window} (one per {f.frame_seconds:g} s): the model's time "
                     "stride is not what its family or metadata says"
                 )
-            first = f.left_frames if self._windows_run else 0
-            keep_to = f.left_frames + f.hop_frames
+            first = schedule.left if self._windows_run else 0
+            keep_to = schedule.left + schedule.hop
             rows.append(scores[first:keep_to])
             self._tentative = scores[keep_to:]
             self._tentative_upto = self._buffer_start + self._window

@@ -75,3 +75,9 @@ QUARTZNET_PARTIAL_INTERVAL_SECONDS = 0.5
 #: ("cumulative": the last window sees the whole utterance's, as one-shot) or of the window
 #: alone ("window", as NeMo's FrameBatchASR).
 QUARTZNET_STREAM_NORMALIZATION = "cumulative"
+
+#: Model.stt runs a QuartzNet model once over the whole recording up to this length; longer
+#: recordings are cut into windows of this length every QUARTZNET_ONESHOT_HOP_SECONDS (centre
+#: kept, as when streaming), which bounds the interpreter's memory. None: never cut.
+QUARTZNET_ONESHOT_WINDOW_SECONDS = 60.0
+QUARTZNET_ONESHOT_HOP_SECONDS = 50.0
