@@ -187,6 +187,18 @@ def test_ctrl_c_finishes_the_utterance_and_closes_the_microphone():
     assert not [t for t in threading.enumerate() if t.name == "fake-portaudio-callback"]
 
 
+def test_a_device_failure_keeps_what_was_heard_then_raises():
+    # The "USB microphone" is unplugged one second into the second utterance.
+    fake = FakePyAudioModule(SPEECH_WITH_PAUSES[:int(SPANS[1][0] * RATE) + RATE], rates=(16000,), speed=8.0,
+                             after="stop")
+    model, events = FakeModel(), []
+    with pytest.raises(errors.AudioDeviceError, match="stopped"):
+        for event in listen(model, Microphone(pyaudio_module=fake, sample_rate=RATE)):
+            events.append(event)
+    assert [f.reason for f in finals(events)] == ["silence", "source_error"]
+    assert finals(events)[-1].text and all(s.closed for s in model.streams) and fake.streams[0].closed
+
+
 def test_ctrl_c_can_propagate():
     fake = FakePyAudioModule(SPEECH_WITH_PAUSES[:2 * RATE], rates=(16000,), speed=None, after="interrupt")
     model = FakeModel()

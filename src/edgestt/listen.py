@@ -46,7 +46,8 @@ class Final:
     """One finished utterance. start_time / end_time: its first and last voiced audio
     (seconds in the source); words carry times in the source too. reason: why it ended,
     "silence", "max_length" (cut at VADConfig.max_utterance_seconds), "end_of_source",
-    "stopped" (stop()) or "interrupted" (Ctrl-C). audio_start / audio_end: the span of source
+    "stopped" (stop()), "interrupted" (Ctrl-C) or "source_error" (the device failed: this
+    Final comes first, then the iteration raises the source's error). audio_start / audio_end: the span of source
     audio the model was given (pre-roll and trailing silence included). confidence: the
     transcript's natural-log score (None when nothing was recognised)."""
 
@@ -124,26 +125,32 @@ class Listener:
         return self._events()
 
     def _events(self) -> Iterator[Event]:
-        reason = "end_of_source"
+        failure = None
+        chunks = iter(self.source)
         try:
             try:
-                for chunk in self.source:
+                while not self._stop.is_set():
+                    try:
+                        chunk = next(chunks)
+                    except StopIteration:
+                        break
+                    except errors.EdgeSTTError as exc:  # the device failed: finish what was heard, then raise
+                        failure = exc
+                        break
                     yield from self._overruns()
                     for event in self.endpointer.process(chunk):
                         yield from self._handle(event)
-                    if self._stop.is_set():
-                        break
             except KeyboardInterrupt:
                 if not self._catch_interrupt:
                     raise
                 self.interrupted = True
-            if self.interrupted:
-                reason = "interrupted"
-            elif self._stop.is_set():
-                reason = "stopped"
+            reason = ("source_error" if failure is not None else "interrupted" if self.interrupted
+                      else "stopped" if self._stop.is_set() else "end_of_source")
             yield from self._overruns()
             for event in self.endpointer.flush(reason):
                 yield from self._handle(event)
+            if failure is not None:
+                raise failure
         finally:
             self.close()
 
