@@ -130,6 +130,26 @@ def test_metadata_that_does_not_fit_the_model(changes, match):
         detect(Runtime(EDGESTT), meta)
 
 
+def test_metadata_feature_config_with_fixed_normalisation(long_audio):
+    """A model trained on features no preset gives (tools/train/export.py writes this): the
+    metadata's feature_config fields go over the preset; fixed normalisation streams without
+    statistics."""
+    rng = np.random.default_rng(5)
+    mean, std = rng.uniform(-12, -9, 64), rng.uniform(2.5, 4, 64)
+    fields = {"normalization": "fixed", "norm_mean": mean.tolist(), "norm_std": std.tolist()}
+    meta = dict(read_edgestt_metadata(EDGESTT), feature_preset=None, feature_config=fields)
+    f = detect(Runtime(EDGESTT, num_threads=1), meta)
+    assert f.norm_config.normalization == "fixed" and f.new_moments() is None
+    x = long_audio[:60000]
+    raw = compute(x, dataclasses.replace(FeatureConfig.preset("nemo"), normalization="none"))
+    want = run_by_hand(EDGESTT, ((raw - mean) / std).astype(np.float32).T[None].copy())
+    np.testing.assert_allclose(f.scores(x), want, atol=2e-4)
+    for bad, match in (({"no_such_field": 1}, "no_such_field"), ({"frame_step_samples": 0}, "feature_config"),
+                       ({"num_mel_bins": 80}, "80")):
+        with pytest.raises(errors.ModelError, match=match):
+            detect(Runtime(EDGESTT), dict(meta, feature_config=bad))
+
+
 def test_metadata_with_a_wrong_stride_fails_at_the_first_window():
     meta = dict(read_edgestt_metadata(EDGESTT), stride=4, frame_seconds=0.04)
     f = detect(Runtime(EDGESTT), meta)

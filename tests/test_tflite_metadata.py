@@ -203,6 +203,7 @@ def test_required_key_missing(key):
     ({"feature_preset": 3}, "feature_preset"),
     ({"family": "no such family!"}, "family"),
     ({"name": 5}, "name"),
+    ({"feature_config": [1]}, "feature_config"),
 ])
 def test_invalid_values(changes, match):
     with pytest.raises(errors.FormatError, match=match):
@@ -212,6 +213,7 @@ def test_invalid_values(changes, match):
 def test_nulls_and_unknown_family_spelling_are_allowed():
     assert validate_metadata(good_meta(feature_preset=None, default_beam_width=None))
     assert validate_metadata(good_meta(family="conformer_ctc"))["family"] == "conformer_ctc"
+    assert validate_metadata(good_meta(feature_config={"normalization": "none"}))
 
 
 def test_other_format_is_unsupported():

@@ -363,10 +363,7 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
             raise errors.ModelError(f"{runtime.name}: a {self.name} model has {self.expected}; found {io.describe()}")
         meta = metadata or {}
         preset = meta.get("feature_preset") or self.default_preset
-        if preset not in constants.FEATURE_PRESETS:
-            raise errors.ModelError(f"{runtime.name}: its metadata names the feature preset {preset!r}; "
-                                    f"edgestt has {', '.join(constants.FEATURE_PRESETS)}")
-        config = FeatureConfig.preset(preset)
+        config = self._feature_config(runtime, preset, meta.get("feature_config"))
         if config.num_mfcc:
             raise errors.ModelError(f"{runtime.name}: the preset {preset!r} gives MFCC, a {self.name} model takes log-mel")
         if feats.shape[1] != config.num_features:
@@ -398,6 +395,28 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
         self._length = lengths[0] if lengths else None
         self._common_init(runtime, io, metadata, io.outputs[0], window_seconds, hop_seconds,
                           partial_interval_seconds, oneshot_window_seconds, oneshot_hop_seconds)
+
+    @staticmethod
+    def _feature_config(runtime: Runtime, preset: str, fields: Optional[dict]) -> FeatureConfig:
+        """The preset, with the metadata's feature_config fields (if any) put over it."""
+        if preset not in constants.FEATURE_PRESETS:
+            raise errors.ModelError(f"{runtime.name}: its metadata names the feature preset {preset!r}; "
+                                    f"edgestt has {', '.join(constants.FEATURE_PRESETS)}")
+        config = FeatureConfig.preset(preset)
+        if not fields:
+            return config
+        known = {f.name for f in dataclasses.fields(FeatureConfig)}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise errors.ModelError(f"{runtime.name}: its metadata's feature_config has fields edgestt does not "
+                                    f"know: {', '.join(unknown)}")
+        values = {k: tuple(v) if k in ("norm_mean", "norm_std") else v for k, v in fields.items()}
+        try:
+            config = dataclasses.replace(config, **values)
+            config.check()
+        except (errors.InvalidConfig, TypeError, ValueError) as exc:
+            raise errors.ModelError(f"{runtime.name}: its metadata's feature_config is not usable: {exc}") from None
+        return config
 
     def frontend(self):
         return _LogMelFrontend(Features(self.feature_config))

@@ -9,6 +9,9 @@ entry named "edgestt" whose buffer holds UTF-8 JSON:
      "sample_rate": 16000, "frame_seconds": 0.02, "default_beam_width": 256,
      "name": "...", "version": "...", "license": "...", "description": "..."}
 
+The optional "feature_config" holds edgestt.FeatureConfig fields (all or some; the others come
+from feature_preset, or "nemo") for a model whose features no named preset gives.
+
     from edgestt.tflite_metadata import read_edgestt_metadata
     meta = read_edgestt_metadata("model.tflite")   # dict, or None when the file has none
 
@@ -52,6 +55,7 @@ _KEYS = (
     ("sample_rate", (int,), True),
     ("frame_seconds", (int, float), True),
     ("default_beam_width", (int, type(None)), True),
+    ("feature_config", (dict,), False),
     ("name", (str,), False),
     ("version", (str,), False),
     ("license", (str,), False),
@@ -244,6 +248,8 @@ def validate_metadata(meta, what: str = "model") -> dict:
     for key in ("stride", "sample_rate"):
         if meta[key] < 1:
             raise bad(f"{key!r} must be positive, got {meta[key]}")
+    if "feature_config" in meta and not all(isinstance(k, str) for k in meta["feature_config"]):
+        raise bad("'feature_config' must map FeatureConfig field names to values")
     if meta["default_beam_width"] is not None and meta["default_beam_width"] < 1:
         raise bad(f"'default_beam_width' must be positive or null, got {meta['default_beam_width']}")
     if not (math.isfinite(meta["frame_seconds"]) and meta["frame_seconds"] > 0):
