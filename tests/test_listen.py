@@ -409,3 +409,51 @@ def test_cli_on_real_portaudio_stops_cleanly_on_sigint(tmp_path):
     assert 1 <= err.count("warning: the capture buffer") <= 4
     if out.strip():  # the null device's bytes are whatever its buffer held: speech to webrtcvad here, maybe not elsewhere
         assert out.strip().splitlines()[-1].startswith('{"text": ') and '"reason": "interrupted"' in out
+
+
+class _Terminal:
+    """A stand-in for a terminal's standard output."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_cli_on_a_terminal_rewrites_one_line_with_partials(model, tmp_path, monkeypatch):
+    pytest.importorskip("edgestt.audio", reason="edgestt.audio (helper B) is not merged yet")
+    from edgestt import cli
+
+    path = tmp_path / "pauses.wav"
+    write_wav(path, SPEECH_WITH_PAUSES)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert cli.main(["listen", "--model", str(FIXTURE), "--file", str(path)]) == 0
+    expected = finals(listen(model, str(path)))
+    lines = terminal.text.split("\n")
+    assert lines[-1] == "" and len(lines) == len(expected) + 1
+    for line, final in zip(lines, expected):
+        shown = line.split("\r")
+        assert shown[-1] == final.text  # what remains visible: the final over the erased partial
+        assert len(shown) > 3 and any(part.strip() for part in shown[:-2])  # partials came first
+
+
+def test_the_stream_file_example(model, tmp_path):
+    pytest.importorskip("edgestt.audio", reason="edgestt.audio (helper B) is not merged yet")
+    path = tmp_path / "pauses.wav"
+    write_wav(path, SPEECH_WITH_PAUSES)
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    done = subprocess.run([sys.executable, str(REPO / "examples" / "stream_file.py"), str(path), "--model",
+                           str(FIXTURE)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expected = finals(listen(model, str(path), end_silence_ms=500))
+    printed = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert printed == [f"[{f.start_time:6.2f} - {f.end_time:6.2f}] {f.text}" for f in expected]
+    assert "  ... " in done.stdout
