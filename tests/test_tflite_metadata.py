@@ -274,3 +274,21 @@ def test_corrupted_bytes_of_the_fixture(changes):
         data[where % 4096] = value
         data[where % len(data)] = value
     _read_or_format_error(bytes(data))
+
+
+def test_writer_round_trip():
+    """tools/tflite_metadata_writer.py (needs TensorFlow) embeds, replaces and keeps entries."""
+    pytest.importorskip("tensorflow", reason="the metadata writer needs TensorFlow's flatbuffer schema")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "tools"))
+    from tflite_metadata_writer import embed_edgestt_metadata
+
+    base = (DATA / "quartznet_nemo_fixture.tflite").read_bytes()
+    once = embed_edgestt_metadata(base, good_meta(name="one"))
+    twice = embed_edgestt_metadata(once, good_meta(name="two"))
+    assert read_edgestt_metadata(twice)["name"] == "two"
+    entries = read_metadata_entries(twice)
+    assert set(entries) == set(read_metadata_entries(base)) | {METADATA_NAME}
+    with pytest.raises(errors.FormatError):
+        embed_edgestt_metadata(base, {"format": 1})

@@ -20,7 +20,9 @@ The keys (edgestt.tflite_metadata documents them; `family` picks how edgestt run
   "log_probs"; feature_preset (an edgestt preset name, or null when the graph computes its
   own features); stride (feature frames per output frame); sample_rate (Hz); frame_seconds
   (seconds per output frame); default_beam_width (or null); optional name, version,
-  license, description (strings).
+  license, description (strings) and feature_config (a dict of edgestt.FeatureConfig
+  fields put over feature_preset's, or over "nemo" when that is null: for features no
+  named preset gives, e.g. a fixed mean/std normalisation).
 
 How: the file is parsed with TensorFlow's generated flatbuffer object API (the TFLite
 schema), a Buffer holding the JSON is appended to Model.buffers and a Metadata entry named
