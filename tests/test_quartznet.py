@@ -393,3 +393,17 @@ def test_other_window_sizes(long_audio):
     got, rows = stream(f, long_audio, [8000])
     assert got.shape == f.scores(long_audio).shape
     assert rows[0].shape[0] == 0 and max(r.shape[0] for r in rows[1:-1]) <= 25 + 62
+
+
+def test_sessions_in_threads(nemo, scribo, long_audio):
+    """Sessions of one family in parallel threads (each run takes its own interpreter from
+    the runtime's pool) give what they give alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(f, long_audio[i * 20000: i * 20000 + 120000], chunk)
+            for f in (nemo, scribo) for i, chunk in enumerate((16000, 7000))]
+    alone = [stream(f, x, [chunk])[0] for f, x, chunk in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda job: stream(job[0], job[1], [job[2]])[0], jobs))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
