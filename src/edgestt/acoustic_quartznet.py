@@ -14,24 +14,31 @@ recognised from the tensor shapes and use the English alphabet [" ", a-z, "'"].
 Streaming. QuartzNet is not causal: every output frame depends on seconds of audio on both
 sides, so a stream runs the model on windows of `window_seconds` (default 5 s) every
 `hop_seconds` (1 s), as NeMo's FrameBatchASR and Scribosermo's streaming example do, and keeps
-from each window its centre hop of output frames. Window k starts at k * hop (in audio), and
-its local output frame j is the utterance's frame k * hop + j (hop in output frames). The first window also
-keeps its left part and the last (run at finish on whatever audio is left, 4-5 s) its right
-part, so every output frame of the utterance is emitted exactly once and the stream yields as
-many frames as one run over the whole utterance. The schedule depends only on how much audio
-there is, never on how it was cut into feed() chunks. A frame is final about
+from each window its centre hop of output frames. Window k starts at k * hop in the audio, and
+its local output frame j is the utterance's frame k * hop + j (hop in output frames). The first
+window also keeps its left part and the last (run at finish on whatever audio is left, 4-5 s)
+its right part, so every output frame of the utterance is emitted exactly once and the stream
+yields as many frames as one run over the whole utterance. The schedule depends only on how
+much audio there is, never on how it was cut into feed() chunks. A frame is final about
 (window - hop) / 2 + hop = 3 s after its audio arrived; pending() gives tentative frames for the
 rest by running the model on the audio past the last window (at most once per
 `partial_interval_seconds` of new audio).
 
-Normalisation. Both front-ends normalise each feature over their whole input (Scribosermo in
-the graph: population std + 1e-7; NeMo: unbiased std + 1e-5). A window therefore sees
-per-window statistics, as in Scribosermo's and NeMo's own buffered streaming; the fixed
-normalisation Scribosermo tried instead cost 0.7 WER points (3.7 -> 4.4 %) and was dropped
-(quartznet.md 4.8). The signal family cannot do otherwise (the graph normalises). For the
-log-mel family edgestt computes the raw log-mel once for the whole stream (C, streaming ==
-one-shot) and normalises each window with the preset's own formula, so an utterance shorter
-than one window gives exactly the one-shot result.
+Normalisation. Both reference front-ends normalise each feature over their whole input
+(Scribosermo in the graph: population std + 1e-7; NeMo: unbiased std + 1e-5), so the same
+audio gives other features in a 5 s window than in the whole utterance (quartznet.md 4.5, 4.8).
+- quartznet_signal: the graph normalises whatever it is given, so each window is normalised
+  on its own, exactly as in Scribosermo's streaming example. Nothing else is possible without
+  changing the graph (Scribosermo's fixed-normalisation export raised WER 3.7 -> 4.4 % and was
+  dropped).
+- quartznet_logmel: edgestt computes the raw log-mel of the stream once (C; streaming ==
+  one-shot) and normalises each window with the preset's formula over the statistics of ALL
+  audio up to the window's end ("cumulative", the default; the last window thus uses the
+  whole utterance's statistics, as one-shot does), or over the window alone
+  (stream_normalization="window", NeMo FrameBatchASR's choice). A model whose features use a
+  fixed mean/std (metadata feature_config) needs no statistics and streams without this
+  difference. In every case an utterance shorter than one window gives exactly the one-shot
+  frames.
 
 new_session(streaming=False), what Model.stt uses, gives a session for a recording given
 whole: one run of the model over all of it, or, beyond `oneshot_window_seconds` (60 s), the
@@ -365,7 +372,8 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
         preset = meta.get("feature_preset") or self.default_preset
         config = self._feature_config(runtime, preset, meta.get("feature_config"))
         if config.num_mfcc:
-            raise errors.ModelError(f"{runtime.name}: the preset {preset!r} gives MFCC, a {self.name} model takes log-mel")
+            raise errors.ModelError(
+                f"{runtime.name}: the preset {preset!r} gives MFCC, a {self.name} model takes log-mel")
         if feats.shape[1] != config.num_features:
             raise errors.ModelError(f"{runtime.name}: the input has {feats.shape[1]} features per frame, the "
                                     f"{preset!r} preset gives {config.num_features}")

@@ -238,7 +238,8 @@ def validate_metadata(meta, what: str = "model") -> dict:
     if len(set(alphabet)) != len(alphabet):
         raise bad("'alphabet' lists a label twice")
     if not 0 <= meta["blank_index"] <= len(alphabet):
-        raise bad(f"'blank_index' {meta['blank_index']} is outside 0..{len(alphabet)} (alphabet of {len(alphabet)} labels)")
+        raise bad(f"'blank_index' {meta['blank_index']} is outside 0..{len(alphabet)} "
+                  f"(alphabet of {len(alphabet)} labels)")
     if meta["family"] not in FAMILIES:
         # A family of a newer edgestt: detection names it; here only the spelling is checked.
         if not meta["family"].replace("_", "").isalnum():
