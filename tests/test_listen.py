@@ -7,14 +7,14 @@ import subprocess
 import sys
 import threading
 import time
-import wave
 
 import numpy as np
 import pytest
 
+from test_cli import write_wav
 from conftest import DATA, REPO
 from fake_pyaudio import FakePyAudioModule
-from test_vad import CLIPS, SPANS, SPEECH_WITH_PAUSES, build
+from test_vad import SPANS, SPEECH_WITH_PAUSES, build
 import edgestt
 from edgestt import constants, errors
 from edgestt.listen import Final, Overrun, Partial, listen
@@ -310,14 +310,6 @@ def test_real_time_replay_never_runs_ahead_of_the_clock(model):
     assert final.reason == "silence" and abs(final.start_time - spans[0][0]) < 0.1
     # Latency from the end of speech to the final: the end silence plus recognition time.
     assert 0.5 <= wall - final.end_time < 0.5 + 1.0
-
-
-def write_wav(path, samples, rate=16000):
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(samples.astype("<i2").tobytes())
 
 
 def run_cli(args, **kw):

@@ -6,11 +6,11 @@ import subprocess
 import sys
 import threading
 import time
-import wave
 
 import numpy as np
 import pytest
 
+from test_cli import write_wav
 from conftest import DATA, read_wav_int16
 from fake_pyaudio import FakePyAudioModule, device_info
 from edgestt import errors
@@ -273,14 +273,6 @@ def test_real_portaudio_captures_from_an_alsa_null_device(tmp_path):
 
 
 # ------------------------------------------------------------------ files and iterators
-
-
-def write_wav(path, samples, rate=16000):
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(samples.astype("<i2").tobytes())
 
 
 def test_wav_file_as_fast_as_possible_and_at_real_time(tmp_path):
