@@ -3,7 +3,8 @@
 
   tests/data/quartznet_scribosermo_fixture.tflite
       The I/O of a Scribosermo QuartzNet export (specs/quartznet.md 4.5): input 0 `x` float32
-      [1, N] (shape signature [1, -1]: resize per call), the in-graph features of
+      [1, N] (shape signature [-1, -1] as the Keras export's [None, None]; batch 1, N resized
+      per call), the in-graph features of
       tools/make_feature_oracles.py (pre-emphasis, 320/160 frames, periodic Hann, DFT by
       constant [512, 257] matrices as Scribosermo's export has them (1 MB of the file),
       magnitude, HTK mel 64, log(+1e-6), per-feature normalisation over the whole input),
@@ -11,7 +12,8 @@
       T = ceil(F / 2), F = 1 + (N - 320) // 160; blank = 28 (last).
   tests/data/quartznet_nemo_fixture.tflite
       A NeMo QuartzNet exported without its preprocessor: input 0 `audio_signal` float32
-      [1, 64, T] (shape signature [1, 64, -1]) = log-mel from edgestt's `nemo` preset,
+      [1, 64, T] (shape signature [-1, 64, -1], NeMo's dynamic batch and time axes) = log-mel
+      from edgestt's `nemo` preset,
       transposed; the network; log_softmax (NeMo's ConvASRDecoder applies it in export too):
       output float32 [1, ceil(T / 2), 29] log-probabilities, blank last.
   tests/data/edgestt_fixture.tflite
@@ -189,7 +191,7 @@ def make_weights(calibration):
 def signal_model(weights):
     re, im = (tf.constant(m) for m in oracles.dft_matrices_reference())
 
-    @tf.function(input_signature=[tf.TensorSpec([1, None], tf.float32, name="x")])
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="x")])
     def scribosermo(x):
         # Constant [512, 257] DFT matrices as in Scribosermo's tflite_tools (the converter
         # makes FULLY_CONNECTED ops of them), not the oracle's gathered tables: the fixture
@@ -201,7 +203,7 @@ def signal_model(weights):
 
 
 def logmel_model(weights):
-    @tf.function(input_signature=[tf.TensorSpec([1, NUM_MELS, None], tf.float32, name="audio_signal")])
+    @tf.function(input_signature=[tf.TensorSpec([None, NUM_MELS, None], tf.float32, name="audio_signal")])
     def nemo(audio_signal):
         return tf.nn.log_softmax(network(tf.transpose(audio_signal, [0, 2, 1]), weights))
 
