@@ -103,3 +103,20 @@ def test_bad_input(model):
         s.finish()
         with pytest.raises(edgestt.StateError):
             s.feed(np.zeros(10, np.int16))
+
+
+def test_streaming_options_through_model():
+    """Model(**family_options) reaches the QuartzNet family."""
+    x = np.concatenate([pcm16(p) for p in sorted(DATA.glob("synth_*.wav"))])
+    texts = {}
+    for window in (5.0, 3.0):
+        with Model(DATA / "quartznet_nemo_fixture.tflite", num_threads=1, window_seconds=window,
+                   hop_seconds=0.5) as m:
+            assert m.info()["window_seconds"] == pytest.approx(window)
+            assert m.info()["hop_seconds"] == pytest.approx(0.5)
+            with m.stream() as s:
+                s.feed(x)
+                texts[window] = s.finish()
+    assert texts[5.0] and texts[3.0] and texts[5.0] != texts[3.0]  # other windows, other frames
+    with pytest.raises(edgestt.InvalidConfig):
+        Model(DATA / "quartznet_nemo_fixture.tflite", window_seconds=0.5, hop_seconds=1.0)
