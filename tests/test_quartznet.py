@@ -407,3 +407,16 @@ def test_sessions_in_threads(nemo, scribo, long_audio):
         together = list(pool.map(lambda job: stream(job[0], job[1], [job[2]])[0], jobs))
     for a, b in zip(alone, together):
         np.testing.assert_array_equal(a, b)
+
+
+def test_pending_calls_do_not_change_the_final_frames(nemo, long_audio):
+    """pending() runs the model but commits nothing: the final frames are the same with or
+    without partial results along the way (the cumulative statistics included)."""
+    x = long_audio[:130000]
+    session = nemo.new_session()
+    rows = []
+    for i in range(0, x.size, 6000):
+        rows.append(session.accept(x[i: i + 6000]))
+        session.pending()
+    rows.append(session.finish())
+    np.testing.assert_array_equal(np.concatenate(rows), stream(nemo, x, [6000])[0])
