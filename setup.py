@@ -29,7 +29,8 @@ setup(
     cffi_modules=["src/edgestt/_build_ffi.py:ffibuilder"],
     install_requires=["cffi>=1.15", "numpy>=1.21"],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "ai-edge-litert", "librosa", "kenlm", "pyaudio", "webrtcvad-wheels"],
+        "test": ["pytest>=7", "hypothesis>=6", "ai-edge-litert", "librosa", "kenlm", "pyaudio", "webrtcvad-wheels",
+                 "scipy", "soundfile"],
         # Live dictation (edgestt.listen, Microphone): PortAudio via pyaudio (Debian: portaudio19-dev), webrtcvad.
         "mic": ["pyaudio", "webrtcvad-wheels"],
         "bench": ["librosa", "python_speech_features", "ai-edge-litert", "kenlm"],

@@ -81,3 +81,9 @@ QUARTZNET_STREAM_NORMALIZATION = "cumulative"
 #: kept, as when streaming), which bounds the interpreter's memory. None: never cut.
 QUARTZNET_ONESHOT_WINDOW_SECONDS = 60.0
 QUARTZNET_ONESHOT_HOP_SECONDS = 50.0
+
+#: Resampler filter, relative to the lower of the two Nyquist frequencies: flat up to the
+#: passband edge, attenuated by the stated dB from the stop-band edge (1.0: nothing aliases).
+RESAMPLE_PASSBAND_EDGE = 0.9
+RESAMPLE_STOPBAND_EDGE = 1.0
+RESAMPLE_STOPBAND_ATTENUATION_DB = 100.0
