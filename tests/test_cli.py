@@ -43,16 +43,31 @@ def test_stereo_is_mixed_down(tmp_path):
 
 def test_bad_files_give_a_clear_error(tmp_path, capsys):
     (tmp_path / "x.wav").write_bytes(b"not a wav at all")
-    write_wav(tmp_path / "eight_khz.wav", np.zeros(8000, np.int16), rate=8000)
     write_wav(tmp_path / "wide.wav", np.zeros(8000, np.int32), width=4)
     with pytest.raises(FormatError):
         read_pcm16(tmp_path / "x.wav")
     with pytest.raises(FormatError, match="32-bit"):
         read_pcm16(tmp_path / "wide.wav")
-    assert cli.main(["features", str(tmp_path / "eight_khz.wav")]) == 1
-    assert "8000 Hz" in capsys.readouterr().err
     assert cli.main(["features", str(tmp_path / "missing.wav")]) == 1
     assert cli.main(["features", str(tmp_path / "x.wav")]) == 1
+
+
+def test_features_of_other_rates_and_layouts_are_resampled(tmp_path, capsys):
+    """A 44.1 kHz float WAV: read by edgestt's reader, resampled to the preset's 16 kHz."""
+    from edgestt.audio import load_audio
+    from edgestt.resample import resample
+    from edgestt.wav import read_wav, write_wav as write_any_wav
+
+    speech, rate = read_wav(DATA / "synth_en_us.wav")
+    write_any_wav(tmp_path / "f44.wav", resample(speech, rate, 44100), 44100)
+    out = tmp_path / "f.npy"
+    assert cli.main(["features", str(tmp_path / "f44.wav"), "-o", str(out)]) == 0
+    np.testing.assert_array_equal(np.load(out), compute(load_audio(tmp_path / "f44.wav", 16000), "deepspeech"))
+    assert f"({len(speech) / rate:.2f} s)" in capsys.readouterr().out
+    (tmp_path / "u.wav").write_bytes(b"RIFF\x30\0\0\0WAVEfmt \x10\0\0\0\x07\0\x01\0\x40\x1f\0\0\x40\x1f\0\0"
+                                     b"\x01\0\x08\0data\x04\0\0\0\0\0\0\0")
+    assert cli.main(["features", str(tmp_path / "u.wav")]) == 1
+    assert "mu-law" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- edgestt lm

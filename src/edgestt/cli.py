@@ -8,23 +8,34 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, constants, errors
+from .audio import load_audio
 from .features import Features
-from .wav import read_pcm16
+from .wav import read_wav_int16
+
+
+def _samples_for_features(path, rate: int) -> np.ndarray:
+    """A 16-bit file at the preset's rate stays int16, so the preset's own int16 scale applies
+    (Scribosermo divides by 32767); any other WAV is read as float and resampled to `rate`."""
+    try:
+        pcm, file_rate = read_wav_int16(path)
+        if file_rate == rate:
+            return pcm
+    except errors.UnsupportedFormat:
+        pass  # not 16-bit PCM: load_audio reads it, or names what it cannot read
+    return load_audio(path, rate)
 
 
 def features_command(args) -> int:
     feats = Features(args.preset)
-    rate = feats.config.sample_rate_hz
+    rate = int(feats.config.sample_rate_hz)
     for path in args.files:
-        pcm, file_rate = read_pcm16(path)
-        if file_rate != rate:
-            raise errors.InvalidArgument(f"{path}: {file_rate} Hz audio; the {args.preset} preset needs {rate:g} Hz")
-        out = feats.compute(pcm)
+        samples = _samples_for_features(path, rate)
+        out = feats.compute(samples)
         if args.output:
             np.save(args.output if len(args.files) == 1 else f"{path}.{args.preset}.npy", out)
         mean, std = float(out.mean()), float(out.std())
         print(f"{path}: {out.shape[0]} frames x {out.shape[1]} {args.preset} features "
-              f"({len(pcm) / file_rate:.2f} s), mean {mean:.3f}, std {std:.3f}")
+              f"({len(samples) / rate:.2f} s), mean {mean:.3f}, std {std:.3f}")
     return 0
 
 
@@ -360,8 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edgestt", description="Offline speech-to-text for the Raspberry Pi.")
     parser.add_argument("--version", action="version", version=f"edgestt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    feat = sub.add_parser("features", help="compute MFCC / log-mel features of 16-bit WAV files")
-    feat.add_argument("files", nargs="+", help="16-bit PCM WAV files at the preset's sample rate")
+    feat = sub.add_parser("features", help="compute MFCC / log-mel features of WAV files")
+    feat.add_argument("files", nargs="+", help="WAV files (PCM or float, any rate: resampled to the preset's)")
     feat.add_argument("--preset", choices=constants.FEATURE_PRESETS, default=constants.DEFAULT_FEATURE_PRESET)
     feat.add_argument("-o", "--output", help="save the features as .npy (FILE.PRESET.npy per file when several)")
     feat.set_defaults(run=features_command)
