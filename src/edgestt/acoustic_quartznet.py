@@ -429,6 +429,12 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
     def frontend(self):
         return _LogMelFrontend(Features(self.feature_config))
 
+    def describe(self):
+        info = super().describe()
+        info.update(feature_preset=self.feature_preset, normalization=self.norm_config.normalization,
+                    stream_normalization=self.stream_normalization)
+        return info
+
     def empty_units(self) -> np.ndarray:
         return np.zeros((0, self.feature_config.num_features), dtype=np.float32)
 
