@@ -377,7 +377,8 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
         if feats.shape[1] != config.num_features:
             raise errors.ModelError(f"{runtime.name}: the input has {feats.shape[1]} features per frame, the "
                                     f"{preset!r} preset gives {config.num_features}")
-        self.feature_preset = preset
+        # The preset the features are, or None when the metadata's feature_config changes it.
+        self.feature_preset = meta.get("feature_preset") if meta.get("feature_config") else preset
         stream_normalization = (constants.QUARTZNET_STREAM_NORMALIZATION if stream_normalization is None
                                 else stream_normalization)
         if stream_normalization not in STREAM_NORMALIZATIONS:
