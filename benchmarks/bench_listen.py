@@ -20,6 +20,7 @@ CPU share: process CPU time (all threads) / wall time, while silence or quiet no
 --idle-seconds, and while the speech is being recognised. Medians over the runs.
 """
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -93,7 +94,9 @@ def main():
     models = [Path(m) for m in args.model] if args.model else [m for m in DEFAULT_MODELS if m.is_file()]
     audio = speech_with_pauses()
     print(f"edgestt {edgestt.__version__}; audio at real time through the fake PortAudio; {args.runs} runs; "
-          f"{args.threads} interpreter thread(s); speech: {len(audio) / RATE:.1f} s with 3 utterances\n")
+          f"{args.threads} interpreter thread(s); speech: {len(audio) / RATE:.1f} s with 3 utterances; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start (wall-clock latencies "
+          "grow with the load; CPU shares much less)\n")
 
     capture = [idle_share(None, args.idle_seconds, 0) for _ in range(args.runs)]
     print(f"capture only (fake device + Microphone, no VAD, no model), {args.idle_seconds:g} s of silence: "
