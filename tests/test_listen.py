@@ -318,6 +318,15 @@ def run_cli(args, **kw):
                           env=env, timeout=120, **kw)
 
 
+def test_cli_listen_refuses_contradictory_options(capsys):
+    from edgestt import cli
+
+    assert cli.main(["listen", "--realtime", "--model", str(FIXTURE)]) == 1
+    assert "--realtime applies to --file" in capsys.readouterr().err
+    assert cli.main(["listen", "--file", "x.wav", "--device", "1", "--model", str(FIXTURE)]) == 1
+    assert "exclude each other" in capsys.readouterr().err
+
+
 def test_cli_listen_to_a_file(model, tmp_path):
     pytest.importorskip("edgestt.audio", reason="edgestt.audio (helper B) is not merged yet")
     path = tmp_path / "pauses.wav"

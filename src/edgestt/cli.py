@@ -318,6 +318,8 @@ def listen_command(args) -> int:
         return _print_devices()
     if args.realtime and not args.file:
         raise errors.InvalidArgument("--realtime applies to --file")
+    if args.file and args.device is not None:
+        raise errors.InvalidArgument("--device and --file exclude each other")
     try:
         with Model(args.model, args.scorer, num_threads=args.threads, mode=args.mode) as model:
             if args.file:
