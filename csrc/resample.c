@@ -14,6 +14,7 @@
 
 #define BLOCK_SAMPLES 4096 /* input samples appended to the buffer per step */
 #define MAX_INTERPOLATED_PHASES 4096
+#define LANES 8 /* partial sums of the dot product; taps per output are a multiple */
 
 static const double pi = 3.14159265358979323846264338327950288;
 
@@ -182,6 +183,7 @@ es_status es_resampler_new(const es_resampler_config *cfg, es_resampler **out, c
         size_t step = (size_t)((r->down + r->up - 1) / r->up); /* input samples per output, rounded up */
         if (half < step + 1)
             half = step + 1; /* the buffer logic needs each output's window to reach the next one */
+        half = (half + LANES / 2 - 1) / (LANES / 2) * (LANES / 2); /* 2H taps: whole SIMD lanes */
         k.half = (double)half;
         r->half = half;
         r->taps = 2 * half;
@@ -282,21 +284,16 @@ size_t es_resampler_finish_size(const es_resampler *r)
     return (size_t)(es_resampler_total_output(r, (size_t)r->total_input) - r->emitted);
 }
 
-/* Four partial sums in a fixed order: the same result for the same taps whenever computed,
- * and a loop compilers vectorise. */
-static double dot(const float *x, const float *h, size_t n)
+/* Eight partial sums in a fixed order: the same result for the same taps whenever it is
+ * computed (streaming == one-shot), and an inner loop that compilers turn into SIMD
+ * multiply-adds (SSE, NEON) without -ffast-math. n is a multiple of LANES (see _new). */
+static float dot(const float *x, const float *h, size_t n)
 {
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += x[j] * h[j];
-        s1 += x[j + 1] * h[j + 1];
-        s2 += x[j + 2] * h[j + 2];
-        s3 += x[j + 3] * h[j + 3];
-    }
-    for (; j < n; j++)
-        s0 += x[j] * h[j];
-    return (double)((s0 + s1) + (s2 + s3));
+    float acc[LANES] = {0.0f};
+    for (size_t j = 0; j < n; j += LANES)
+        for (size_t k = 0; k < LANES; k++)
+            acc[k] += x[j + k] * h[j + k];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
 /* Writes up to `count` outputs (all computable from the buffer), advancing the clock. */
@@ -304,7 +301,7 @@ static void compute(es_resampler *r, uint64_t count, float *out)
 {
     for (uint64_t n = 0; n < count; n++) {
         const float *x = r->buf + (r->base - (int64_t)r->half + 1 - r->buf_start);
-        double y;
+        float y;
         if (!r->interpolate) {
             y = dot(x, r->table + r->rem * r->taps, r->taps);
         } else {
@@ -313,9 +310,9 @@ static void compute(es_resampler *r, uint64_t count, float *out)
             double a = (double)(pos % r->up) / (double)r->up;
             double y0 = dot(x, r->table + row * r->taps, r->taps);
             double y1 = dot(x, r->table + (row + 1) * r->taps, r->taps);
-            y = y0 + a * (y1 - y0);
+            y = (float)(y0 + a * (y1 - y0));
         }
-        out[n] = (float)y;
+        out[n] = y;
         r->rem += r->down;
         r->base += (int64_t)(r->rem / r->up);
         r->rem %= r->up;
