@@ -25,6 +25,9 @@ from .errors import AudioDeviceError, AudioOverrun
 from .listen import Final, Listener, Overrun, Partial, listen
 from .sources import AudioDevice, AudioSource, IteratorSource, Microphone, WavFileSource, list_devices
 from .vad import Endpointer, VADConfig
+from .audio import load_audio
+from .resample import Resampler
+from .wav import read_wav
 
 __version__ = _ffi_module.string(_lib.es_version()).decode()
 
@@ -63,3 +66,6 @@ __all__ += [
     "AudioDevice", "AudioDeviceError", "AudioOverrun", "AudioSource", "Endpointer", "Final", "IteratorSource",
     "Listener", "Microphone", "Overrun", "Partial", "VADConfig", "WavFileSource", "list_devices", "listen",
 ]
+
+# Audio in: WAV reading, resampling in C.
+__all__ += ["Resampler", "load_audio", "read_wav"]  # edgestt.resample.resample: the module keeps the name

@@ -62,6 +62,7 @@ class Resampler(NativeObject):
         out = ffi.new("es_resampler **")
         check(lib.es_resampler_new(cfg, out, err, len(err)), err)
         self._own(out[0], lib.es_resampler_free)
+        self._count = ffi.new("size_t *")  # reused by every call: process runs per 20 ms of audio
         self.from_hz, self.to_hz = from_hz, to_hz
 
     @property
@@ -83,19 +84,17 @@ class Resampler(NativeObject):
         handle = self._live()
         x = _as_float32(chunk, "chunk")
         out = np.empty(lib.es_resampler_output_size(handle, x.size), dtype=np.float32)
-        got = ffi.new("size_t *")
         check(lib.es_resampler_process(handle, ffi.from_buffer("float[]", x), x.size,
-                                       ffi.from_buffer("float[]", out), out.size, got), context="process")
-        return out[: got[0]]
+                                       ffi.from_buffer("float[]", out), out.size, self._count), context="process")
+        return out[: self._count[0]]
 
     def flush(self) -> np.ndarray:
         """The last output samples (the input is followed by zeros); then a new stream starts."""
         handle = self._live()
         out = np.empty(lib.es_resampler_finish_size(handle), dtype=np.float32)
-        got = ffi.new("size_t *")
-        check(lib.es_resampler_finish(handle, ffi.from_buffer("float[]", out), out.size, got), context="flush")
+        check(lib.es_resampler_finish(handle, ffi.from_buffer("float[]", out), out.size, self._count), context="flush")
         lib.es_resampler_reset(handle)
-        return out[: got[0]]
+        return out[: self._count[0]]
 
     def reset(self) -> None:
         """Forget the current stream without producing its tail."""
