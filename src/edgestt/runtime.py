@@ -9,12 +9,17 @@ The runtime is the first of these that imports: `ai_edge_litert.interpreter` (Li
 `tflite_runtime.interpreter`, `tensorflow.lite`.
 
 Modes:
-- "reference": LiteRT's builtin kernels without the default XNNPACK delegate
+- "reference" (the default): LiteRT's builtin kernels without the default XNNPACK delegate
   (OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES). Its int8 hybrid layers quantise each
   input row at run time exactly as DeepSpeech's own client (TFLite r2.3) does, so DeepSpeech
-  models give the reference client's transcripts. The default.
-- "fast": the default delegates (XNNPACK on CPU). Faster on float layers, but it computes the
-  int8 hybrid layers with other arithmetic, so transcripts may differ from the reference client.
+  models give the reference client's transcripts and timesteps (18 of 18 inputs on the
+  fixture and on a full-width n_hidden 2048 model, benchmarks/bench_e2e.py), with the
+  int8 weights kept as they are (about 100 MB resident for the 47 MB full-width model).
+- "fast": the default delegates (XNNPACK on CPU). About 1.3-1.9x faster on the full-width
+  model here, but it computes the int8 hybrid layers with other arithmetic (3 of 18
+  transcripts equal the reference client's) and unpacks the weights (about 670 MB resident
+  for the same model, and 2.4 s to load instead of 0.6 s): too much for a small board's
+  memory to be the default.
 
 The model file is read once and its bytes shared by every interpreter. Interpreters are not
 thread-safe, so the runtime keeps a pool: a thread takes one for the time of one call
