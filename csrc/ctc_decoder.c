@@ -12,7 +12,8 @@
  *
  * Data structures (all allocated in es_ctc_decoder_new, nothing per frame):
  * - a prefix tree (DeepSpeech's PathTrie) in a pool of nodes linked by index; each node is
- *   one prefix (the labels on its path from the root). Children form a singly linked list.
+ *   one prefix (the labels on its path from the root). Children are found through one hash
+ *   table keyed by (parent, label), open addressing with linear probing.
  *   A pruned node is marked dead; it is returned to the pool once it has no children, and
  *   its dead ancestors follow (DeepSpeech's PathTrie::remove). A dead node extended again
  *   is revived with all probabilities at -inf (PathTrie::get_path_trie).
@@ -47,7 +48,9 @@
 
 typedef struct {
     float b_prev, nb_prev, b_cur, nb_cur, score;
-    int32_t parent, first_child, next_sibling;
+    int32_t parent;
+    int32_t next_free;    /* free-list link while in the pool */
+    int32_t num_children; /* children still in the tree (live or dead) */
     int32_t character; /* -1 at the root */
     int32_t timesteps; /* record of the last label's timestep; NONE: empty history */
     int32_t pending;   /* while has_pending: the parent's record the winning extension came from */
@@ -66,6 +69,14 @@ typedef struct {
     uint8_t exists, active, has_pending, tail_known, has_term;
 } node;
 
+/* A prefix's sort key, copied out of the node so the sort reads one array. */
+typedef struct {
+    float score;
+    int32_t character;
+    uint64_t serial;
+    int32_t node;
+} sort_key;
+
 typedef struct {
     uint32_t timestep;
     int32_t previous;
@@ -76,6 +87,11 @@ typedef struct {
 struct es_ctc_decoder {
     es_ctc_decoder_config cfg;
     size_t capacity; /* entries in each pool */
+    uint64_t *child_key; /* child table: (parent + 1) * alphabet_size + label; 0 = empty */
+    int32_t *child_node;
+    size_t child_mask;   /* table size - 1 (a power of two >= 2 * capacity) */
+    sort_key *keys;      /* active_capacity: the end-of-frame sort */
+    sort_key *keys_tmp;
     size_t active_capacity;
     node *nodes;
     int32_t node_free_head;
@@ -88,6 +104,7 @@ struct es_ctc_decoder {
     size_t num_results; /* leading prefixes with score > -inf */
     int32_t *active;
     size_t num_active;
+    int blank_visited;   /* this frame visits the blank class */
     int32_t *sort_tmp;   /* active_capacity */
     double *probs;       /* alphabet_size: this frame as probabilities */
     int32_t *classes;    /* alphabet_size: classes visited this frame, in visiting order */
@@ -153,15 +170,38 @@ static void merge_sort(int32_t *a, int32_t *tmp, size_t n, before_fn before, con
 }
 
 /* DeepSpeech's prefix_compare (score desc, ties to the smaller label), then creation order. */
-static int prefix_before(const void *ctx, int32_t a, int32_t b)
+static int key_before(const sort_key *x, const sort_key *y)
 {
-    const node *nodes = ctx;
-    const node *x = &nodes[a], *y = &nodes[b];
     if (x->score != y->score)
         return x->score > y->score;
     if (x->character != y->character)
         return x->character < y->character;
     return x->serial < y->serial;
+}
+
+/* Stable bottom-up merge sort of n keys (the serials are distinct: any stable or unstable
+ * sort gives this order); tmp holds n. */
+static void sort_keys(sort_key *a, sort_key *tmp, size_t n)
+{
+    sort_key *src = a, *dst = tmp;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = key_before(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        sort_key *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
 }
 
 static int class_before(const void *ctx, int32_t a, int32_t b)
@@ -364,15 +404,68 @@ static void hot_child(const es_ctc_decoder *d, const node *p, int32_t c, node *c
     child->ext_term += h_child - h_parent;
 }
 
+/* ---------------------------------------------------------------- child table */
+
+static uint64_t child_key(const es_ctc_decoder *d, int32_t parent, int32_t c)
+{
+    return ((uint64_t)parent + 1) * (uint64_t)d->cfg.alphabet_size + (uint64_t)c;
+}
+
+static size_t child_slot(const es_ctc_decoder *d, uint64_t key)
+{
+    uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h >> 29) & d->child_mask;
+    while (d->child_key[i] != 0 && d->child_key[i] != key)
+        i = (i + 1) & d->child_mask;
+    return i;
+}
+
+/* The child of parent with label c, or NONE. */
+static int32_t find_child(const es_ctc_decoder *d, int32_t parent, int32_t c)
+{
+    size_t i = child_slot(d, child_key(d, parent, c));
+    return d->child_key[i] == 0 ? NONE : d->child_node[i];
+}
+
+static void child_insert(es_ctc_decoder *d, int32_t parent, int32_t c, int32_t child)
+{
+    uint64_t key = child_key(d, parent, c);
+    size_t i = child_slot(d, key);
+    d->child_key[i] = key;
+    d->child_node[i] = child;
+}
+
+/* Linear-probing deletion by backward shift (no tombstones, so probes stay short). */
+static void child_erase(es_ctc_decoder *d, int32_t parent, int32_t c)
+{
+    size_t i = child_slot(d, child_key(d, parent, c));
+    if (d->child_key[i] == 0)
+        return;
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & d->child_mask;
+        if (d->child_key[j] == 0)
+            break;
+        size_t home = (size_t)((d->child_key[j] * 0x9E3779B97F4A7C15ull) >> 29) & d->child_mask;
+        /* the entry at j may move to the hole at i unless its home lies cyclically in (i, j] */
+        int stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            d->child_key[i] = d->child_key[j];
+            d->child_node[i] = d->child_node[j];
+            i = j;
+        }
+    }
+    d->child_key[i] = 0;
+}
+
 /* DeepSpeech's get_path_trie: the child for label c, created or revived; NONE when the
  * lexicon refuses it. */
 static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
 {
     node *p = &d->nodes[parent];
-    for (int32_t k = p->first_child; k != NONE; k = d->nodes[k].next_sibling) {
+    int32_t k = find_child(d, parent, c);
+    if (k != NONE) {
         node *child = &d->nodes[k];
-        if (child->character != c)
-            continue;
         if (!child->exists) {
             child->exists = 1;
             child->b_prev = child->nb_prev = child->b_cur = child->nb_cur = NEG_INF;
@@ -381,7 +474,7 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
         mark_active(d, k);
         return k;
     }
-    int32_t k = d->node_free_head;
+    k = d->node_free_head;
     node *child = &d->nodes[k];
     node fresh;
     memset(&fresh, 0, sizeof fresh);
@@ -394,14 +487,15 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
     if (d->hot_active)
         hot_child(d, p, c, &fresh);
     fresh.has_term = d->hot_active || (d->lm != NULL && c == d->cfg.space_index);
-    d->node_free_head = child->next_sibling;
+    d->node_free_head = child->next_free;
     d->nodes_free--;
     *child = fresh;
     child->b_prev = child->nb_prev = child->b_cur = child->nb_cur = child->score = NEG_INF;
     child->parent = parent;
-    child->first_child = NONE;
-    child->next_sibling = p->first_child;
-    p->first_child = k;
+    child->next_free = NONE;
+    child->num_children = 0;
+    p->num_children++;
+    child_insert(d, parent, c, k);
     child->character = c;
     child->timesteps = NONE;
     child->pending = NONE;
@@ -419,13 +513,11 @@ static void remove_prefix(es_ctc_decoder *d, int32_t i)
     n->exists = 0;
     record_release(d, n->timesteps);
     n->timesteps = NONE;
-    while (i != 0 && !d->nodes[i].exists && d->nodes[i].first_child == NONE) {
+    while (i != 0 && !d->nodes[i].exists && d->nodes[i].num_children == 0) {
         int32_t parent = d->nodes[i].parent;
-        int32_t *link = &d->nodes[parent].first_child;
-        while (*link != i)
-            link = &d->nodes[*link].next_sibling;
-        *link = d->nodes[i].next_sibling;
-        d->nodes[i].next_sibling = d->node_free_head;
+        child_erase(d, parent, d->nodes[i].character);
+        d->nodes[parent].num_children--;
+        d->nodes[i].next_free = d->node_free_head;
         d->node_free_head = i;
         d->nodes_free++;
         i = parent;
@@ -620,6 +712,14 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->active_capacity = per_frame_need(cfg);
     size_t c = cfg->alphabet_size;
     d->nodes = malloc(d->capacity * sizeof *d->nodes);
+    size_t table = 16;
+    while (table < 2 * d->capacity)
+        table *= 2;
+    d->child_mask = table - 1;
+    d->child_key = malloc(table * sizeof *d->child_key);
+    d->child_node = malloc(table * sizeof *d->child_node);
+    d->keys = malloc(d->active_capacity * sizeof *d->keys);
+    d->keys_tmp = malloc(d->active_capacity * sizeof *d->keys_tmp);
     d->records = malloc(d->capacity * sizeof *d->records);
     d->prefixes = malloc(d->active_capacity * sizeof *d->prefixes);
     d->active = malloc(d->active_capacity * sizeof *d->active);
@@ -628,7 +728,7 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->classes = malloc(c * sizeof *d->classes);
     d->class_tmp = malloc(c * sizeof *d->class_tmp);
     d->class_log_prob = malloc(c * sizeof *d->class_log_prob);
-    if (!d->nodes || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
+    if (!d->nodes || !d->child_key || !d->child_node || !d->keys || !d->keys_tmp || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
         !d->class_tmp || !d->class_log_prob) {
         size_t bytes = d->capacity * (sizeof(node) + sizeof(ts_record));
         es_ctc_decoder_free(d);
@@ -655,6 +755,10 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     if (d == NULL)
         return;
     free(d->nodes);
+    free(d->child_key);
+    free(d->child_node);
+    free(d->keys);
+    free(d->keys_tmp);
     free(d->records);
     free(d->prefixes);
     free(d->active);
@@ -679,20 +783,22 @@ void es_ctc_decoder_reset(es_ctc_decoder *d)
         return;
     /* Free lists in index order; node 0 is the root. */
     for (size_t i = 0; i < d->capacity; i++) {
-        d->nodes[i].next_sibling = i + 1 < d->capacity ? (int32_t)(i + 1) : NONE;
+        d->nodes[i].next_free = i + 1 < d->capacity ? (int32_t)(i + 1) : NONE;
         d->records[i].previous = i + 1 < d->capacity ? (int32_t)(i + 1) : NONE;
         d->records[i].refs = 0;
     }
     d->record_free_head = 0;
     d->records_free = d->capacity;
     node *root = &d->nodes[0];
-    d->node_free_head = root->next_sibling;
+    d->node_free_head = root->next_free;
+    memset(d->child_key, 0, (d->child_mask + 1) * sizeof *d->child_key);
     d->nodes_free = d->capacity - 1;
     memset(root, 0, sizeof *root);
     root->b_prev = 0.0f;
     root->score = 0.0f;
     root->nb_prev = root->b_cur = root->nb_cur = NEG_INF;
-    root->parent = root->first_child = root->next_sibling = NONE;
+    root->parent = root->next_free = NONE;
+    root->num_children = 0;
     root->character = -1;
     root->timesteps = root->pending = NONE;
     root->exists = 1;
@@ -723,7 +829,9 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
 {
     if (d == NULL)
         return 0;
-    return sizeof *d + es__hot_words_memory_bytes(d->hot) + d->capacity * (sizeof(node) + sizeof(ts_record)) + 3 * d->active_capacity * sizeof(int32_t) +
+    return sizeof *d + es__hot_words_memory_bytes(d->hot) + d->capacity * (sizeof(node) + sizeof(ts_record)) +
+           (d->child_mask + 1) * (sizeof(uint64_t) + sizeof(int32_t)) + 2 * d->active_capacity * sizeof(sort_key) +
+           3 * d->active_capacity * sizeof(int32_t) +
            d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
            (d->lm == NULL ? 0
                           : MAX_WORD_BYTES + 64 + d->cfg.beam_width * (sizeof(int32_t) + sizeof(double)) +
@@ -796,6 +904,10 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
         return ES_OK;
     }
     size_t num_classes = prune_classes(d);
+    d->blank_visited = 0;
+    for (size_t k = 0; k < num_classes; k++)
+        if (d->classes[k] == c->blank_index)
+            d->blank_visited = 1;
     size_t need = d->num_prefixes * (num_classes + 1) + 1;
     if (d->nodes_free < need || d->records_free < need)
         return ES_ERR_OUT_OF_MEMORY;
@@ -820,10 +932,23 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
         min_cutoff = mc <= -(double)FLT_MAX ? NEG_INF : (float)mc;
         full_beam = d->num_prefixes == c->beam_width;
     }
+    /* An exact skip (not DeepSpeech's, same results): when the beam is full and the blank is
+     * visited, every prefix ends the frame with at least its score + ln P(blank), so the
+     * beam's last score will be >= beam_floor. A child that is not in the tree yet (or dead)
+     * gets its only contribution from its parent; below beam_floor it would be created only
+     * to be pruned, so it is not created. Existing live children are always updated. */
+    float beam_floor = NEG_INF;
+    if (d->num_prefixes == c->beam_width && d->blank_visited)
+        beam_floor = d->class_log_prob[blank] + nodes[d->prefixes[d->num_prefixes - 1]].score;
+    const double gain = d->hot_active ? es__hot_words_max_gain(d->hot) : 0.0;
+    /* The largest term an extension into a new child can get: the hot-word gain, plus at a
+     * space beta (alpha * ln P <= 0 when alpha >= 0; a negative alpha disables the skip). */
+    const double space_gain = d->lm == NULL ? gain : d->alpha >= 0.0 ? gain + (d->beta > 0.0 ? d->beta : 0.0) : INFINITY;
     d->ranked_valid = 0;
     for (size_t k = 0; k < num_classes; k++) {
         const int32_t cls = d->classes[k];
         const float lp = d->class_log_prob[cls];
+        const double max_term = cls == c->space_index ? space_gain : gain;
         for (size_t i = 0; i < d->num_prefixes; i++) {
             const int32_t pi = d->prefixes[i];
             node *p = &nodes[pi];
@@ -844,11 +969,6 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
                     clear_pending(d, p);
                 p->nb_cur = log_sum_exp(p->nb_cur, v);
             }
-            int32_t ci = get_child(d, pi, cls);
-            if (ci == NONE)
-                continue;
-            p = &nodes[pi];
-            node *child = &nodes[ci];
             float v = NEG_INF;
             if (cls == p->character) {
                 if (p->b_prev > NEG_INF)
@@ -856,6 +976,22 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
             } else {
                 v = lp + p->score;
             }
+            int32_t ci;
+            if (beam_floor > NEG_INF && (v <= NEG_INF || (float)((double)v + max_term) < beam_floor)) {
+                ci = find_child(d, pi, cls);
+                if (ci == NONE) {
+                    d->next_serial++; /* as if created and pruned: later serials stay as they were */
+                    continue;
+                }
+                if (!nodes[ci].active)
+                    continue;
+            } else {
+                ci = get_child(d, pi, cls);
+                if (ci == NONE)
+                    continue;
+            }
+            p = &nodes[pi];
+            node *child = &nodes[ci];
             /* At a word boundary: alpha * ln P_lm + beta; with hot words, H(child) - H(p). */
             if (child->has_term)
                 v = add_term(v, child->ext_term);
@@ -867,7 +1003,8 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
 
     /* End of frame: roll the probabilities, settle the timestep histories. */
     for (size_t a = 0; a < d->num_active; a++) {
-        node *x = &nodes[d->active[a]];
+        int32_t i = d->active[a];
+        node *x = &nodes[i];
         x->b_prev = x->b_cur;
         x->nb_prev = x->nb_cur;
         x->b_cur = x->nb_cur = NEG_INF;
@@ -878,17 +1015,21 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
             x->timesteps = r;
             x->has_pending = 0;
         }
+        d->keys[a].score = x->score;
+        d->keys[a].character = x->character;
+        d->keys[a].serial = x->serial;
+        d->keys[a].node = i;
     }
-    merge_sort(d->active, d->sort_tmp, d->num_active, prefix_before, nodes);
+    sort_keys(d->keys, d->keys_tmp, d->num_active);
     size_t keep = d->num_active < c->beam_width ? d->num_active : c->beam_width;
     for (size_t a = 0; a < d->num_active; a++) {
-        int32_t i = d->active[a];
+        int32_t i = d->keys[a].node;
         nodes[i].active = 0;
         if (a < keep)
             d->prefixes[a] = i;
     }
     for (size_t a = keep; a < d->num_active; a++)
-        remove_prefix(d, d->active[a]);
+        remove_prefix(d, d->keys[a].node);
     d->num_prefixes = keep;
     d->num_results = 0;
     while (d->num_results < keep && nodes[d->prefixes[d->num_results]].score > NEG_INF)
