@@ -65,8 +65,12 @@ typedef struct {
     float new_log_prob; /* while has_pending: the class log prob of the winning extension */
     double tail;     /* with an LM: the unfinished last word's term, once tail_known */
     es_lm_state lm_state; /* with an LM: the context after this prefix's completed words */
+    uint32_t lex_first, lex_end; /* with an LM: the ids of the vocabulary words that start with
+                                    this prefix's last (unfinished) word; ids follow byte order */
+    uint32_t word_len;    /* with an LM: bytes of the last word (MAX_WORD_BYTES + 1: too long) */
     uint8_t since_oov;    /* completed words since the last OOV one (SINCE_OOV_NONE: none) */
-    uint8_t exists, active, has_pending, tail_known, has_term;
+    uint8_t exists, active, has_pending, tail_known, has_term, in_tree;
+    uint32_t slot;        /* in_tree: its entry in the child table */
 } node;
 
 /* A prefix's sort key, copied out of the node so the sort reads one array. */
@@ -94,10 +98,12 @@ struct es_ctc_decoder {
     sort_key *keys_tmp;
     size_t active_capacity;
     node *nodes;
-    int32_t node_free_head;
+    int32_t node_free_head; /* freed nodes (a stack), used before node_bump */
+    size_t node_bump;       /* nodes [node_bump, capacity) were never used since the reset */
     size_t nodes_free;
     ts_record *records;
     int32_t record_free_head;
+    size_t record_bump;
     size_t records_free;
     int32_t *prefixes; /* best first */
     size_t num_prefixes;
@@ -119,7 +125,6 @@ struct es_ctc_decoder {
     double alpha, beta; /* rounded to float, as DeepSpeech's reset_params */
     char *label_bytes;  /* the labels, concatenated */
     uint32_t *label_off, *label_len; /* by class; the blank's length is 0 */
-    char *word;         /* MAX_WORD_BYTES */
     int32_t *ranked;    /* results, best first (with an LM) */
     double *ranked_score;
     int ranked_valid;
@@ -237,8 +242,11 @@ static void record_retain(es_ctc_decoder *d, int32_t r)
 static int32_t record_new(es_ctc_decoder *d, uint32_t timestep, float log_prob, int32_t previous)
 {
     int32_t r = d->record_free_head;
+    if (r != NONE)
+        d->record_free_head = d->records[r].previous;
+    else
+        r = (int32_t)d->record_bump++;
     ts_record *rec = &d->records[r];
-    d->record_free_head = rec->previous;
     d->records_free--;
     rec->timestep = timestep;
     rec->previous = previous;
@@ -286,34 +294,58 @@ static float add_term(float v, double term)
     return x <= -(double)FLT_MAX ? NEG_INF : (float)x;
 }
 
-/* The labels of node i's last word (back to the previous space or the root) into d->word.
- * Returns the length; *too_long when it exceeds MAX_WORD_BYTES (d->word is then unused). */
-static size_t word_of(const es_ctc_decoder *d, int32_t i, int *too_long)
+/* The ids of the words in [first, end) (which share their first `off` bytes) that continue
+ * with the bytes b[0..n): a binary search over the range, each probe reading a few bytes. */
+static int compare_at(const es_lm *lm, uint32_t id, size_t off, const unsigned char *b, size_t n)
 {
-    const int32_t space = d->cfg.space_index;
-    size_t len = 0;
-    for (int32_t k = i; k != 0 && d->nodes[k].character != space; k = d->nodes[k].parent)
-        len += d->label_len[d->nodes[k].character];
-    *too_long = len > MAX_WORD_BYTES;
-    if (*too_long)
-        return len;
-    size_t end = len;
-    for (int32_t k = i; k != 0 && d->nodes[k].character != space; k = d->nodes[k].parent) {
-        int32_t c = d->nodes[k].character;
-        end -= d->label_len[c];
-        memcpy(d->word + end, d->label_bytes + d->label_off[c], d->label_len[c]);
+    const unsigned char *w = (const unsigned char *)es_lm_word(lm, id) + off;
+    for (size_t k = 0; k < n; k++) {
+        if (w[k] != b[k]) /* a word that ends here (NUL) sorts first */
+            return w[k] < b[k] ? -1 : 1;
     }
-    return len;
+    return 0;
 }
 
-/* DeepSpeech's alpha * get_log_cond_prob(make_ngram(...)) + beta for the word d->word[0..len)
+static void narrow_range(const es_lm *lm, size_t off, const char *bytes, size_t n, uint32_t *first, uint32_t *end)
+{
+    const unsigned char *b = (const unsigned char *)bytes;
+    uint32_t lo = *first, hi = *end;
+    while (lo < hi) { /* first id with compare >= 0 */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (compare_at(lm, mid, off, b, n) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t start = lo;
+    hi = *end;
+    while (lo < hi) { /* first id with compare > 0 */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (compare_at(lm, mid, off, b, n) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *first = start;
+    *end = lo;
+}
+
+/* The LM id of node n's last word: the first of its range when that word is exactly the
+ * prefix (it sorts first), else 0 (<unk>: OOV, empty or too long). */
+static uint32_t word_id(const es_ctc_decoder *d, const node *n)
+{
+    if (n->word_len == 0 || n->word_len > MAX_WORD_BYTES || n->lex_first >= n->lex_end)
+        return 0;
+    return es_lm_word(d->lm, n->lex_first)[n->word_len] == '\0' ? n->lex_first : 0;
+}
+
+/* DeepSpeech's alpha * get_log_cond_prob(make_ngram(...)) + beta for the word `id`
  * completed after the context of node ctx; writes the context after it and the OOV age.
  * hot: the word is a hot word. An OOV hot word is not DeepSpeech's -1000 but the rarest
  * unigram's ln P, and the context restarts after it (no OOV in the window). */
-static double word_term(const es_ctc_decoder *d, const node *ctx, size_t len, int too_long, int hot,
-                        es_lm_state *out, uint8_t *since_oov)
+static double word_term(const es_ctc_decoder *d, const node *ctx, uint32_t id, int hot, es_lm_state *out,
+                        uint8_t *since_oov)
 {
-    uint32_t id = (too_long || len == 0) ? 0 : es_lm_word_id(d->lm, d->word, len);
     if (id == 0 && hot && d->hot_oov_known) {
         es_lm_null_state(d->lm, out);
         *since_oov = ctx->since_oov >= 100 ? ctx->since_oov : (uint8_t)(ctx->since_oov + 1);
@@ -330,14 +362,12 @@ static double word_term(const es_ctc_decoder *d, const node *ctx, size_t len, in
     return cond * d->alpha + d->beta;
 }
 
-/* Whether the word so far (d->word[0..len)) followed by label c is still a vocabulary prefix. */
-static int lexicon_allows(es_ctc_decoder *d, size_t len, int too_long, int32_t c)
+/* A new word starts: every vocabulary word is still possible. */
+static void start_word(const es_ctc_decoder *d, node *child)
 {
-    uint32_t n = d->label_len[c];
-    if (too_long || len + n > MAX_WORD_BYTES)
-        return 0;
-    memcpy(d->word + len, d->label_bytes + d->label_off[c], n);
-    return es_lm_has_prefix(d->lm, d->word, len + n);
+    child->lex_first = 3; /* after <unk>, <s>, </s> */
+    child->lex_end = (uint32_t)es_lm_vocab_size(d->lm);
+    child->word_len = 0;
 }
 
 /* For a new child c of parent: whether the lexicon allows it (the LM's words and the hot
@@ -345,8 +375,8 @@ static int lexicon_allows(es_ctc_decoder *d, size_t len, int too_long, int32_t c
 static int lm_child(es_ctc_decoder *d, int32_t parent, int32_t c, node *child)
 {
     const node *p = &d->nodes[parent];
-    int too_long = 0;
     if (c == d->cfg.space_index) {
+        start_word(d, child);
         if (parent == 0) { /* a leading space: no word, alpha * 0 + beta (DeepSpeech's empty n-gram) */
             if (d->cfg.lexicon)
                 return 0;
@@ -355,18 +385,23 @@ static int lm_child(es_ctc_decoder *d, int32_t parent, int32_t c, node *child)
             child->since_oov = p->since_oov;
             return 1;
         }
-        size_t len = p->character == c ? 0 : word_of(d, parent, &too_long);
+        uint32_t id = p->character == c ? 0 : word_id(d, p);
         int hot = d->hot_active && p->character != c && es__hot_words_word_is_complete(d->hot, p->hot_word);
-        if (d->cfg.lexicon && !hot && (len == 0 || too_long || !es_lm_is_word(d->lm, d->word, len)))
+        if (d->cfg.lexicon && !hot && id == 0)
             return 0;
-        child->ext_term = word_term(d, p, len, too_long, hot, &child->lm_state, &child->since_oov);
+        child->ext_term = word_term(d, p, id, hot, &child->lm_state, &child->since_oov);
         return 1;
     }
-    if (d->cfg.lexicon && child->hot_word == NONE) {
-        size_t len = word_of(d, parent, &too_long);
-        if (!lexicon_allows(d, len, too_long, c))
-            return 0;
-    }
+    uint32_t n = d->label_len[c];
+    child->lex_first = p->lex_first;
+    child->lex_end = p->lex_end;
+    child->word_len = p->word_len + n > MAX_WORD_BYTES ? MAX_WORD_BYTES + 1 : p->word_len + n;
+    if (child->word_len > MAX_WORD_BYTES)
+        child->lex_end = child->lex_first; /* too long: OOV */
+    else if (child->lex_first < child->lex_end)
+        narrow_range(d->lm, p->word_len, d->label_bytes + d->label_off[c], n, &child->lex_first, &child->lex_end);
+    if (d->cfg.lexicon && child->hot_word == NONE && child->lex_first >= child->lex_end)
+        return 0;
     child->ext_term = 0.0;
     child->lm_state = p->lm_state;
     child->since_oov = p->since_oov;
@@ -380,12 +415,10 @@ static double tail_term(es_ctc_decoder *d, int32_t i)
     if (!n->tail_known) {
         n->tail = 0.0;
         if (i != 0 && n->character != d->cfg.space_index) {
-            int too_long = 0;
-            size_t len = word_of(d, i, &too_long);
             es_lm_state after;
             uint8_t since;
             int hot = d->hot_active && es__hot_words_word_is_complete(d->hot, n->hot_word);
-            n->tail = word_term(d, n, len, too_long, hot, &after, &since);
+            n->tail = word_term(d, n, word_id(d, n), hot, &after, &since);
         }
         n->tail_known = 1;
     }
@@ -433,6 +466,7 @@ static void child_insert(es_ctc_decoder *d, int32_t parent, int32_t c, int32_t c
     size_t i = child_slot(d, key);
     d->child_key[i] = key;
     d->child_node[i] = child;
+    d->nodes[child].slot = (uint32_t)i;
 }
 
 /* Linear-probing deletion by backward shift (no tombstones, so probes stay short). */
@@ -452,6 +486,7 @@ static void child_erase(es_ctc_decoder *d, int32_t parent, int32_t c)
         if (!stays) {
             d->child_key[i] = d->child_key[j];
             d->child_node[i] = d->child_node[j];
+            d->nodes[d->child_node[i]].slot = (uint32_t)i;
             i = j;
         }
     }
@@ -474,8 +509,6 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
         mark_active(d, k);
         return k;
     }
-    k = d->node_free_head;
-    node *child = &d->nodes[k];
     node fresh;
     memset(&fresh, 0, sizeof fresh);
     fresh.hot_word = NONE;
@@ -487,9 +520,15 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
     if (d->hot_active)
         hot_child(d, p, c, &fresh);
     fresh.has_term = d->hot_active || (d->lm != NULL && c == d->cfg.space_index);
-    d->node_free_head = child->next_free;
+    k = d->node_free_head;
+    if (k != NONE)
+        d->node_free_head = d->nodes[k].next_free;
+    else
+        k = (int32_t)d->node_bump++;
     d->nodes_free--;
+    node *child = &d->nodes[k];
     *child = fresh;
+    child->in_tree = 1;
     child->b_prev = child->nb_prev = child->b_cur = child->nb_cur = child->score = NEG_INF;
     child->parent = parent;
     child->next_free = NONE;
@@ -517,6 +556,7 @@ static void remove_prefix(es_ctc_decoder *d, int32_t i)
         int32_t parent = d->nodes[i].parent;
         child_erase(d, parent, d->nodes[i].character);
         d->nodes[parent].num_children--;
+        d->nodes[i].in_tree = 0;
         d->nodes[i].next_free = d->node_free_head;
         d->node_free_head = i;
         d->nodes_free++;
@@ -657,13 +697,12 @@ static es_status setup_lm(es_ctc_decoder *d, char *err, size_t err_len)
     size_t n = c->alphabet_size, total = 0;
     d->label_off = calloc(n, sizeof *d->label_off);
     d->label_len = calloc(n, sizeof *d->label_len);
-    d->word = malloc(MAX_WORD_BYTES + 64);
     d->ranked = malloc(c->beam_width * sizeof *d->ranked);
     d->ranked_score = malloc(c->beam_width * sizeof *d->ranked_score);
     for (size_t k = 0; k + 1 < n; k++)
         total += strlen(c->labels[k]);
     d->label_bytes = malloc(total + 1);
-    if (!d->label_off || !d->label_len || !d->word || !d->ranked || !d->ranked_score || !d->label_bytes)
+    if (!d->label_off || !d->label_len || !d->ranked || !d->ranked_score || !d->label_bytes)
         return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the LM fusion tables");
     size_t off = 0;
     for (size_t cls = 0, k = 0; cls < n; cls++) {
@@ -720,6 +759,8 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->child_node = malloc(table * sizeof *d->child_node);
     d->keys = malloc(d->active_capacity * sizeof *d->keys);
     d->keys_tmp = malloc(d->active_capacity * sizeof *d->keys_tmp);
+    if (d->child_key != NULL)
+        memset(d->child_key, 0, table * sizeof *d->child_key);
     d->records = malloc(d->capacity * sizeof *d->records);
     d->prefixes = malloc(d->active_capacity * sizeof *d->prefixes);
     d->active = malloc(d->active_capacity * sizeof *d->active);
@@ -770,7 +811,6 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     free(d->label_bytes);
     free(d->label_off);
     free(d->label_len);
-    free(d->word);
     free(d->ranked);
     free(d->ranked_score);
     es__hot_words_free(d->hot);
@@ -781,18 +821,20 @@ void es_ctc_decoder_reset(es_ctc_decoder *d)
 {
     if (d == NULL)
         return;
-    /* Free lists in index order; node 0 is the root. */
-    for (size_t i = 0; i < d->capacity; i++) {
-        d->nodes[i].next_free = i + 1 < d->capacity ? (int32_t)(i + 1) : NONE;
-        d->records[i].previous = i + 1 < d->capacity ? (int32_t)(i + 1) : NONE;
-        d->records[i].refs = 0;
-    }
-    d->record_free_head = 0;
+    /* Empty the pools and the child table in O(nodes used), not O(capacity): short decodes
+     * with a large beam would otherwise spend their time here. Node 0 is the root. */
+    for (size_t i = 1; i < d->node_bump; i++)
+        if (d->nodes[i].in_tree) {
+            d->child_key[d->nodes[i].slot] = 0;
+            d->nodes[i].in_tree = 0;
+        }
+    d->node_bump = 1;
+    d->node_free_head = NONE;
+    d->nodes_free = d->capacity - 1;
+    d->record_bump = 0;
+    d->record_free_head = NONE;
     d->records_free = d->capacity;
     node *root = &d->nodes[0];
-    d->node_free_head = root->next_free;
-    memset(d->child_key, 0, (d->child_mask + 1) * sizeof *d->child_key);
-    d->nodes_free = d->capacity - 1;
     memset(root, 0, sizeof *root);
     root->b_prev = 0.0f;
     root->score = 0.0f;
@@ -802,8 +844,10 @@ void es_ctc_decoder_reset(es_ctc_decoder *d)
     root->character = -1;
     root->timesteps = root->pending = NONE;
     root->exists = 1;
-    if (d->lm != NULL)
+    if (d->lm != NULL) {
         es_lm_bos_state(d->lm, &root->lm_state);
+        start_word(d, root);
+    }
     root->since_oov = SINCE_OOV_NONE;
     d->hot_active = es__hot_words_count(d->hot) > 0;
     root->hot_state = es__hot_words_start(d->hot);
@@ -834,7 +878,7 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
            3 * d->active_capacity * sizeof(int32_t) +
            d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
            (d->lm == NULL ? 0
-                          : MAX_WORD_BYTES + 64 + d->cfg.beam_width * (sizeof(int32_t) + sizeof(double)) +
+                          : d->cfg.beam_width * (sizeof(int32_t) + sizeof(double)) +
                                 d->cfg.alphabet_size * 2 * sizeof(uint32_t) +
                                 (d->cfg.alphabet_size == 0 ? 0 : d->label_off[d->cfg.alphabet_size - 1]) + 65);
 }
