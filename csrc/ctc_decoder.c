@@ -45,6 +45,9 @@
 #define OOV_SCORE (-1000.0)         /* DeepSpeech's OOV_SCORE, in ln units */
 #define NUM_FLT_LOGE 0.4342944819f  /* DeepSpeech's log10(e), a float constant */
 #define SINCE_OOV_NONE 255
+#define COMMIT_INTERVAL 16 /* frames between two attempts to commit the common stem */
+#define COMMIT_SLACK 1024  /* committed labels the buffer holds beyond the pool's size */
+#define FORCE_KEEP 64      /* labels of the best prefix kept open by a forced commit */
 
 typedef struct {
     float b_prev, nb_prev, b_cur, nb_cur, score;
@@ -98,6 +101,12 @@ struct es_ctc_decoder {
     sort_key *keys_tmp;
     size_t active_capacity;
     node *nodes;
+    int32_t top;            /* the tree's top: the root, or the last committed node */
+    /* committed labels not yet popped (see commit_stem) */
+    size_t committed_cap, committed_len, committed_total;
+    int32_t *committed_tokens;
+    uint32_t *committed_steps;
+    float *committed_log_probs;
     int32_t node_free_head; /* freed nodes (a stack), used before node_bump */
     size_t node_bump;       /* nodes [node_bump, capacity) were never used since the reset */
     size_t nodes_free;
@@ -414,7 +423,7 @@ static double tail_term(es_ctc_decoder *d, int32_t i)
     node *n = &d->nodes[i];
     if (!n->tail_known) {
         n->tail = 0.0;
-        if (i != 0 && n->character != d->cfg.space_index) {
+        if (i != d->top && n->character != d->cfg.space_index) {
             es_lm_state after;
             uint8_t since;
             int hot = d->hot_active && es__hot_words_word_is_complete(d->hot, n->hot_word);
@@ -552,7 +561,7 @@ static void remove_prefix(es_ctc_decoder *d, int32_t i)
     n->exists = 0;
     record_release(d, n->timesteps);
     n->timesteps = NONE;
-    while (i != 0 && !d->nodes[i].exists && d->nodes[i].num_children == 0) {
+    while (i != d->top && !d->nodes[i].exists && d->nodes[i].num_children == 0) {
         int32_t parent = d->nodes[i].parent;
         child_erase(d, parent, d->nodes[i].character);
         d->nodes[parent].num_children--;
@@ -759,6 +768,11 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->child_node = malloc(table * sizeof *d->child_node);
     d->keys = malloc(d->active_capacity * sizeof *d->keys);
     d->keys_tmp = malloc(d->active_capacity * sizeof *d->keys_tmp);
+    /* A stem is at most as deep as the pool; the caller pops at least every COMMIT_SLACK frames. */
+    d->committed_cap = d->capacity + COMMIT_SLACK;
+    d->committed_tokens = malloc(d->committed_cap * sizeof *d->committed_tokens);
+    d->committed_steps = malloc(d->committed_cap * sizeof *d->committed_steps);
+    d->committed_log_probs = malloc(d->committed_cap * sizeof *d->committed_log_probs);
     if (d->child_key != NULL)
         memset(d->child_key, 0, table * sizeof *d->child_key);
     d->records = malloc(d->capacity * sizeof *d->records);
@@ -769,7 +783,7 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->classes = malloc(c * sizeof *d->classes);
     d->class_tmp = malloc(c * sizeof *d->class_tmp);
     d->class_log_prob = malloc(c * sizeof *d->class_log_prob);
-    if (!d->nodes || !d->child_key || !d->child_node || !d->keys || !d->keys_tmp || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
+    if (!d->nodes || !d->committed_tokens || !d->committed_steps || !d->committed_log_probs || !d->child_key || !d->child_node || !d->keys || !d->keys_tmp || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
         !d->class_tmp || !d->class_log_prob) {
         size_t bytes = d->capacity * (sizeof(node) + sizeof(ts_record));
         es_ctc_decoder_free(d);
@@ -796,6 +810,9 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     if (d == NULL)
         return;
     free(d->nodes);
+    free(d->committed_tokens);
+    free(d->committed_steps);
+    free(d->committed_log_probs);
     free(d->child_key);
     free(d->child_node);
     free(d->keys);
@@ -828,6 +845,9 @@ void es_ctc_decoder_reset(es_ctc_decoder *d)
             d->child_key[d->nodes[i].slot] = 0;
             d->nodes[i].in_tree = 0;
         }
+    d->top = 0;
+    d->committed_len = 0;
+    d->committed_total = 0;
     d->node_bump = 1;
     d->node_free_head = NONE;
     d->nodes_free = d->capacity - 1;
@@ -874,7 +894,8 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
     if (d == NULL)
         return 0;
     return sizeof *d + es__hot_words_memory_bytes(d->hot) + d->capacity * (sizeof(node) + sizeof(ts_record)) +
-           (d->child_mask + 1) * (sizeof(uint64_t) + sizeof(int32_t)) + 2 * d->active_capacity * sizeof(sort_key) +
+           (d->child_mask + 1) * (sizeof(uint64_t) + sizeof(int32_t)) +
+           d->committed_cap * (sizeof(int32_t) + sizeof(uint32_t) + sizeof(float)) + 2 * d->active_capacity * sizeof(sort_key) +
            3 * d->active_capacity * sizeof(int32_t) +
            d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
            (d->lm == NULL ? 0
@@ -930,6 +951,176 @@ static size_t prune_classes(es_ctc_decoder *d)
         d->class_log_prob[cls] = (float)log(d->probs[cls] + (double)FLT_MIN);
     }
     return len;
+}
+
+/* ---------------------------------------------------------------- the common stem
+ *
+ * Every live prefix descends from the top. When all of them share a longer stem (down to
+ * their lowest common ancestor) and their timestep histories share its records, the stem
+ * can never change again: no extension reaches a node above the common ancestor (only beam
+ * prefixes extend), and every future history copies the shared records. Its labels,
+ * timesteps and log probs move to the committed buffer (results read it first; the caller
+ * pops it), its nodes return to the pool, and the histories are cut below it. So pools stay
+ * bounded on streams of any length and results are exactly those of an unbounded tree. In
+ * word mode the stem ends at a space: LM and hot-word state never look above a word start. */
+
+/* The record at relative depth `want` of a history whose last record (relative depth
+ * `have`) is r. */
+static int32_t record_at(const es_ctc_decoder *d, int32_t r, size_t have, size_t want)
+{
+    for (; have > want && r != NONE; have--)
+        r = d->records[r].previous;
+    return r;
+}
+
+/* The deepest node on x's path at depth <= depth, moved up to a space in word mode (never
+ * above the current top). */
+static int32_t stem_end(const es_ctc_decoder *d, int32_t x, size_t depth)
+{
+    const node *nodes = d->nodes;
+    while (nodes[x].depth > depth)
+        x = nodes[x].parent;
+    if (d->cfg.space_index != ES_CTC_NO_SPACE)
+        while (x != d->top && nodes[x].character != d->cfg.space_index)
+            x = nodes[x].parent;
+    return x;
+}
+
+static void commit_to(es_ctc_decoder *d, int32_t top);
+
+/* The exact commit: the beam's common stem as far as the histories agree; NONE if none. */
+static int32_t common_stem(es_ctc_decoder *d)
+{
+    node *nodes = d->nodes;
+    const size_t base = nodes[d->top].depth;
+    /* Only prefixes with a score count: one at -inf can only come back through an extension
+     * from its parent, and no live prefix will ever extend into one outside the stem's
+     * subtree, so those are dropped below (a revived one would start from -inf anyway). */
+    const size_t live = d->num_results;
+    if (live == 0)
+        return NONE;
+    /* The lowest common ancestor of the beam. */
+    int32_t lca = d->prefixes[0];
+    for (size_t i = 1; i < live && lca != d->top; i++) {
+        int32_t x = d->prefixes[i];
+        while (nodes[x].depth > nodes[lca].depth)
+            x = nodes[x].parent;
+        while (nodes[lca].depth > nodes[x].depth)
+            lca = nodes[lca].parent;
+        while (x != lca) {
+            x = nodes[x].parent;
+            lca = nodes[lca].parent;
+        }
+    }
+    size_t depth = nodes[lca].depth;
+    /* The deepest record every history shares, at most at the ancestor's depth. */
+    const node *best = &nodes[d->prefixes[0]];
+    int32_t shared = record_at(d, best->timesteps, best->depth - base, depth - base);
+    for (size_t i = 1; i < live && depth > base; i++) {
+        const node *x = &nodes[d->prefixes[i]];
+        int32_t r = record_at(d, x->timesteps, x->depth - base, depth - base);
+        while (r != shared && depth > base) {
+            r = r == NONE ? NONE : d->records[r].previous;
+            shared = shared == NONE ? NONE : d->records[shared].previous;
+            depth--;
+        }
+    }
+    int32_t top = stem_end(d, lca, depth);
+    return top == d->top ? NONE : top;
+}
+
+static void commit_stem(es_ctc_decoder *d)
+{
+    int32_t top = common_stem(d);
+    if (top == NONE && d->num_results > 0 && d->capacity - d->nodes_free > d->capacity / 2) {
+        /* The pool is half full and the beam still holds prefixes that parted from the best
+         * long ago (their scores stay close while every new alternative is worse): keep the
+         * best prefix's last FORCE_KEEP labels open and drop the prefixes that differ before
+         * them. Only here do results differ from an unbounded tree. */
+        const node *best = &d->nodes[d->prefixes[0]];
+        size_t base = d->nodes[d->top].depth;
+        if (best->depth > base + FORCE_KEEP)
+            top = stem_end(d, d->prefixes[0], best->depth - FORCE_KEEP);
+        if (top == d->top)
+            top = NONE;
+    }
+    if (top != NONE)
+        commit_to(d, top);
+}
+
+/* Moves the labels down to `top` (an ancestor of the best prefix) into the committed
+ * buffer, with the best prefix's records; drops the prefixes outside top's subtree; cuts
+ * the histories and frees the nodes above top. */
+static void commit_to(es_ctc_decoder *d, int32_t top)
+{
+    node *nodes = d->nodes;
+    const size_t base = nodes[d->top].depth;
+    const node *best = &nodes[d->prefixes[0]];
+    size_t count = nodes[top].depth - base;
+    if (d->committed_len + count > d->committed_cap)
+        return;
+    /* Labels and the records of the stem into the buffer. */
+    int32_t shared = record_at(d, best->timesteps, best->depth - base, count);
+    size_t k = d->committed_len + count;
+    for (int32_t i = top; i != d->top; i = nodes[i].parent) {
+        k--;
+        d->committed_tokens[k] = nodes[i].character;
+        d->committed_steps[k] = shared == NONE ? 0 : d->records[shared].timestep;
+        d->committed_log_probs[k] = shared == NONE ? NEG_INF : d->records[shared].log_prob;
+        shared = shared == NONE ? NONE : d->records[shared].previous;
+    }
+    d->committed_len += count;
+    d->committed_total += count;
+    /* Prefixes outside the new top's subtree go: after an exact commit only ones at -inf,
+     * which rank last (the order of the others stays). */
+    size_t kept = 0, live = 0;
+    for (size_t i = 0; i < d->num_prefixes; i++) {
+        int32_t x = d->prefixes[i];
+        while (x != NONE && nodes[x].depth > nodes[top].depth)
+            x = nodes[x].parent;
+        if (x == top) {
+            live += nodes[d->prefixes[i]].score > NEG_INF;
+            d->prefixes[kept++] = d->prefixes[i];
+        } else {
+            remove_prefix(d, d->prefixes[i]);
+        }
+    }
+    d->num_prefixes = kept;
+    d->num_results = live;
+    d->ranked_valid = 0;
+    /* Cut the histories below the stem: each beam prefix's record at relative depth
+     * count + 1 loses its past (shared records: cut once); the top's own history ends. */
+    for (size_t i = 0; i < d->num_prefixes; i++) {
+        node *x = &nodes[d->prefixes[i]];
+        size_t rel = x->depth - base;
+        if (rel == count) {
+            record_release(d, x->timesteps);
+            x->timesteps = NONE;
+            continue;
+        }
+        int32_t r = record_at(d, x->timesteps, rel, count + 1);
+        if (r != NONE && d->records[r].previous != NONE) {
+            record_release(d, d->records[r].previous);
+            d->records[r].previous = NONE;
+        }
+    }
+    /* The stem's nodes above the new top back to the pool (node 0 stays reserved). */
+    int32_t i = nodes[top].parent;
+    child_erase(d, i, nodes[top].character);
+    nodes[top].parent = NONE;
+    while (i != NONE) {
+        int32_t parent = nodes[i].parent;
+        if (parent != NONE)
+            child_erase(d, parent, nodes[i].character);
+        if (i != 0) {
+            nodes[i].in_tree = 0;
+            nodes[i].next_free = d->node_free_head;
+            d->node_free_head = i;
+            d->nodes_free++;
+        }
+        i = parent;
+    }
+    d->top = top;
 }
 
 /* One frame (DecoderState::next for one time step). The input is already checked. */
@@ -1080,10 +1271,13 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
         d->num_results++;
     d->num_active = 0;
     d->frames++;
+    if (d->frames % COMMIT_INTERVAL == 0)
+        commit_stem(d);
     return ES_OK;
 }
 
-es_status es_ctc_decoder_feed(es_ctc_decoder *d, const float *frames, size_t num_frames, size_t num_classes)
+es_status es_ctc_decoder_check_frames(const es_ctc_decoder *d, const float *frames, size_t num_frames,
+                                      size_t num_classes)
 {
     if (d == NULL || (frames == NULL && num_frames > 0))
         return ES_ERR_NULL_ARGUMENT;
@@ -1093,7 +1287,12 @@ es_status es_ctc_decoder_feed(es_ctc_decoder *d, const float *frames, size_t num
         return ES_ERR_INVALID_ARGUMENT;
     if (num_frames > (SIZE_MAX / num_classes) || d->frames + num_frames > UINT32_MAX)
         return ES_ERR_INVALID_ARGUMENT;
-    es_status st = check_frames(frames, num_frames * num_classes, d->cfg.input);
+    return check_frames(frames, num_frames * num_classes, d->cfg.input);
+}
+
+es_status es_ctc_decoder_feed(es_ctc_decoder *d, const float *frames, size_t num_frames, size_t num_classes)
+{
+    es_status st = es_ctc_decoder_check_frames(d, frames, num_frames, num_classes);
     if (st != ES_OK)
         return st;
     for (size_t f = 0; f < num_frames; f++) {
@@ -1178,7 +1377,7 @@ es_status es_ctc_decoder_result_length(const es_ctc_decoder *d, size_t rank, siz
     if (rank >= d->num_results)
         return ES_ERR_INVALID_ARGUMENT;
     double confidence;
-    *out_length = d->nodes[result_node(d, rank, &confidence)].depth;
+    *out_length = d->committed_len + d->nodes[result_node(d, rank, &confidence)].depth - d->nodes[d->top].depth;
     return ES_OK;
 }
 
@@ -1192,23 +1391,55 @@ es_status es_ctc_decoder_result(const es_ctc_decoder *d, size_t rank, int32_t *t
     double confidence;
     const int32_t ni = result_node(d, rank, &confidence);
     const node *n = &d->nodes[ni];
-    size_t len = n->depth;
+    const size_t done = d->committed_len, len = done + n->depth - d->nodes[d->top].depth;
     *out_length = len;
     if (capacity < len)
         return ES_ERR_BUFFER_TOO_SMALL;
+    memcpy(tokens, d->committed_tokens, done * sizeof *tokens);
     size_t k = len;
-    for (int32_t i = ni; i != 0; i = d->nodes[i].parent)
+    for (int32_t i = ni; i != d->top; i = d->nodes[i].parent)
         tokens[--k] = d->nodes[i].character;
     if (timesteps != NULL) {
-        /* The history has one record per label (each extension appends one). */
+        /* The history has one record per label below the top (each extension appends one). */
+        memcpy(timesteps, d->committed_steps, done * sizeof *timesteps);
         k = len;
-        for (int32_t r = n->timesteps; r != NONE && k > 0; r = d->records[r].previous)
+        for (int32_t r = n->timesteps; r != NONE && k > done; r = d->records[r].previous)
             timesteps[--k] = d->records[r].timestep;
-        while (k > 0)
+        while (k > done)
             timesteps[--k] = 0;
     }
     if (out_confidence != NULL)
         *out_confidence = confidence;
+    return ES_OK;
+}
+
+size_t es_ctc_decoder_nodes_in_use(const es_ctc_decoder *d)
+{
+    return d == NULL ? 0 : d->capacity - d->nodes_free;
+}
+
+size_t es_ctc_decoder_committed_length(const es_ctc_decoder *d)
+{
+    return d == NULL ? 0 : d->committed_len;
+}
+
+es_status es_ctc_decoder_pop_committed(es_ctc_decoder *d, int32_t *tokens, uint32_t *timesteps, float *log_probs,
+                                       size_t capacity, size_t *out_count)
+{
+    if (d == NULL || out_count == NULL || (capacity > 0 && (tokens == NULL || timesteps == NULL || log_probs == NULL)))
+        return ES_ERR_NULL_ARGUMENT;
+    size_t n = d->committed_len < capacity ? d->committed_len : capacity;
+    *out_count = n;
+    if (n == 0)
+        return ES_OK;
+    memcpy(tokens, d->committed_tokens, n * sizeof *tokens);
+    memcpy(timesteps, d->committed_steps, n * sizeof *timesteps);
+    memcpy(log_probs, d->committed_log_probs, n * sizeof *log_probs);
+    size_t rest = d->committed_len - n;
+    memmove(d->committed_tokens, d->committed_tokens + n, rest * sizeof *tokens);
+    memmove(d->committed_steps, d->committed_steps + n, rest * sizeof *timesteps);
+    memmove(d->committed_log_probs, d->committed_log_probs + n, rest * sizeof *log_probs);
+    d->committed_len = rest;
     return ES_OK;
 }
 
@@ -1297,14 +1528,15 @@ es_status es_ctc_decoder_result_token_log_probs(const es_ctc_decoder *d, size_t 
         return ES_ERR_INVALID_ARGUMENT;
     double confidence;
     const node *n = &d->nodes[result_node(d, rank, &confidence)];
-    size_t len = n->depth;
+    const size_t done = d->committed_len, len = done + n->depth - d->nodes[d->top].depth;
     *out_length = len;
     if (capacity < len)
         return ES_ERR_BUFFER_TOO_SMALL;
+    memcpy(log_probs, d->committed_log_probs, done * sizeof *log_probs);
     size_t k = len;
-    for (int32_t r = n->timesteps; r != NONE && k > 0; r = d->records[r].previous)
+    for (int32_t r = n->timesteps; r != NONE && k > done; r = d->records[r].previous)
         log_probs[--k] = d->records[r].log_prob;
-    while (k > 0)
+    while (k > done)
         log_probs[--k] = NEG_INF;
     return ES_OK;
 }

@@ -201,10 +201,24 @@ def test_bad_input_raises_specific_errors():
 
 
 def test_pool_limit_is_reported():
-    rng = np.random.default_rng(3)
-    probs = random_probs(rng, 200, 6, peak=1.0)
-    dec = CTCDecoder("abcde", beam_width=4, max_prefixes=2 * (4 * 7 + 1))
+    # "a" or "b" (equally likely), then "c c c ...": the prefixes starting with a and with b
+    # stay in the beam with equal scores, so they share no stem that could be committed, and
+    # the tree outgrows the pool.
+    probs = np.zeros((401, 4), dtype=np.float32)
+    probs[0, :2] = 0.5
+    probs[1::2, 2] = 1.0
+    probs[2::2, 3] = 1.0
+    dec = CTCDecoder("abc", beam_width=4, max_prefixes=300)
     with pytest.raises(edgestt.NativeMemoryError):
         dec.decode(probs)
+    # Without the ambiguity (and with some noise, so that recent alternatives fill the beam)
+    # the stem is committed and the same pool suffices.
+    probs = np.full((401, 4), 0.05, dtype=np.float32)
+    probs[0, 0] = 0.85
+    probs[1::2, 2] = 0.85
+    probs[2::2, 3] = 0.85
+    small = dec.decode_beams(probs)
+    assert small == CTCDecoder("abc", beam_width=4).decode_beams(probs)  # the default, large pool
+    assert small[0].text.startswith("accc")
     with pytest.raises(edgestt.InvalidConfig, match="max_prefixes"):
         CTCDecoder("abcde", beam_width=4, max_prefixes=10)

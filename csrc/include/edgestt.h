@@ -395,6 +395,10 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d);
  * a log-probability above the tolerance ES_ERR_INVALID_ARGUMENT; then nothing is consumed.
  * After finish: ES_ERR_BAD_STATE until reset. num_frames 0 is allowed (frames may be NULL). */
 es_status es_ctc_decoder_feed(es_ctc_decoder *d, const float *frames, size_t num_frames, size_t num_classes);
+/* The checks of es_ctc_decoder_feed alone (same statuses), consuming nothing: for callers
+ * that feed a chunk in parts and want it refused whole. */
+es_status es_ctc_decoder_check_frames(const es_ctc_decoder *d, const float *frames, size_t num_frames,
+                                      size_t num_classes);
 /* End of the input. ES_ERR_EMPTY_INPUT (decoder unchanged) when no frame was fed. */
 es_status es_ctc_decoder_finish(es_ctc_decoder *d);
 /* Forgets all input; the decoder is as new. */
@@ -460,6 +464,24 @@ es_status es_ctc_decoder_set_alpha_beta(es_ctc_decoder *d, double alpha, double 
  * winning path emitted it), as es_ctc_decoder_result orders them. Same errors. */
 es_status es_ctc_decoder_result_token_log_probs(const es_ctc_decoder *d, size_t rank, float *log_probs,
                                                 size_t capacity, size_t *out_length);
+
+/* Long streams. Every 16 frames the decoder moves the stem that all prefixes share (their
+ * common ancestor's labels, as far as their timestep histories agree too; in word mode up to
+ * a space) out of the prefix tree into a buffer of committed labels, and frees its nodes:
+ * the stem can never change again, so results are exactly as without this. Results (the
+ * calls above) return the committed labels not yet popped, then the prefix's own. To keep
+ * memory bounded on a stream of any length, pop the committed labels at least every 1024
+ * frames (the buffer holds max_prefixes + 1024; when it is full nothing is committed and the
+ * pools may eventually run out, ES_ERR_OUT_OF_MEMORY). Popped labels are no longer part of
+ * the results: the caller prepends them. committed_length: labels waiting to be popped.
+ * pop_committed: moves up to capacity of them (oldest first) out, with their timesteps and
+ * log probs (as es_ctc_decoder_result_token_log_probs); *out_count = how many. */
+size_t es_ctc_decoder_committed_length(const es_ctc_decoder *d);
+/* Prefix-tree nodes in use now (of max_prefixes): bounded on long streams whose prefixes
+ * keep sharing a stem. */
+size_t es_ctc_decoder_nodes_in_use(const es_ctc_decoder *d);
+es_status es_ctc_decoder_pop_committed(es_ctc_decoder *d, int32_t *tokens, uint32_t *timesteps, float *log_probs,
+                                       size_t capacity, size_t *out_count);
 
 /* Greedy (best path) decoding: the arg-max class of each frame (ties to the smaller index),
  * repeats merged, blanks dropped. timesteps[i] is the frame where token i started (may be

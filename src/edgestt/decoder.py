@@ -92,6 +92,41 @@ class Result:
         return self.log_prob
 
 
+#: Frames per call into the C core: the committed labels are popped in between, which keeps
+#: the C buffers bounded (it pops at least every 1024 frames).
+_FEED_SLICE = 512
+
+
+class _Committed:
+    """The labels the C core committed (final: no later frame can change them) and popped,
+    with the text and words of those before the last space cached, so that a result costs
+    the same however long the stream has run (apart from copying the final tuples)."""
+
+    def __init__(self) -> None:
+        self.tokens: List[int] = []
+        self.steps: List[int] = []
+        self.log_probs: List[float] = []
+        self.closed = 0  # tokens[:closed] end with a space: their text and words are cached
+        self.text = ""
+        self.words: List[Word] = []
+
+    def extend(self, owner: "CTCDecoder", tokens, steps, log_probs) -> None:
+        self.tokens.extend(tokens)
+        self.steps.extend(steps)
+        self.log_probs.extend(log_probs)
+        space = owner.space_index
+        if space is None:
+            return
+        last = len(self.tokens) - 1
+        while last >= self.closed and self.tokens[last] != space:
+            last -= 1
+        if last >= self.closed:
+            part = slice(self.closed, last + 1)
+            self.text += owner.text(self.tokens[part])
+            self.words.extend(owner._words(self.tokens[part], self.steps[part], self.log_probs[part]))
+            self.closed = last + 1
+
+
 class _Search(NativeObject):
     """One C decoder: the state of one stream."""
 
@@ -105,12 +140,13 @@ class _Search(NativeObject):
         self._steps = ffi.new("uint32_t[]", 1)
         self._token_log_probs = ffi.new("float[]", 1)
         self._hot_words: Dict[str, float] = {}
+        self._committed = _Committed()
         self._apply_settings()
 
     def _apply_settings(self) -> None:
         """Copy the owner's hot words and weights (only before the first frame: resets)."""
         owner, handle = self._owner, self._live()
-        lib.es_ctc_decoder_reset(handle)
+        self._reset()
         check(lib.es_ctc_decoder_set_alpha_beta(handle, owner.alpha, owner.beta), context="set_alpha_beta")
         if self._hot_words != owner._hot_words:
             check(lib.es_ctc_decoder_clear_hot_words(handle))
@@ -124,8 +160,29 @@ class _Search(NativeObject):
         if self._owner.lm is not None:
             self._owner.lm._live()  # the C decoder borrows the LM: refuse to run on a closed one
         frames = self._owner._as_matrix(matrix)
-        buf = ffi.from_buffer("float[]", frames)
-        check(lib.es_ctc_decoder_feed(self._live(), buf, frames.shape[0], frames.shape[1]), context="feed")
+        handle = self._live()
+        # The whole chunk is checked first, so a bad value anywhere refuses all of it.
+        check(lib.es_ctc_decoder_check_frames(handle, ffi.from_buffer("float[]", frames), frames.shape[0],
+                                              frames.shape[1]), context="feed")
+        for start in range(0, frames.shape[0], _FEED_SLICE):
+            part = frames[start : start + _FEED_SLICE]
+            check(lib.es_ctc_decoder_feed(handle, ffi.from_buffer("float[]", part), part.shape[0], part.shape[1]),
+                  context="feed")
+            self._pop_committed()
+
+    def _pop_committed(self) -> None:
+        handle = self._live()
+        n = int(lib.es_ctc_decoder_committed_length(handle))
+        if n == 0:
+            return
+        tokens, steps, log_probs = ffi.new("int32_t[]", n), ffi.new("uint32_t[]", n), ffi.new("float[]", n)
+        count = ffi.new("size_t *")
+        check(lib.es_ctc_decoder_pop_committed(handle, tokens, steps, log_probs, n, count))
+        self._committed.extend(self._owner, tokens[0:n], steps[0:n], log_probs[0:n])
+
+    def _reset(self) -> None:
+        lib.es_ctc_decoder_reset(self._live())
+        self._committed = _Committed()
 
     def _finish(self) -> None:
         check(lib.es_ctc_decoder_finish(self._live()), context="finish")
@@ -157,10 +214,12 @@ class _Search(NativeObject):
                 )
             )
             n_tokens = length[0]
-            tokens = tuple(self._tokens[0:n_tokens])
-            steps = tuple(self._steps[0:n_tokens])
-            log_probs = self._token_log_probs[0:n_tokens]
-            results.append(self._owner._result(tokens, steps, log_probs, float(confidence[0])))
+            results.append(
+                self._owner._result(
+                    self._tokens[0:n_tokens], self._steps[0:n_tokens], self._token_log_probs[0:n_tokens],
+                    float(confidence[0]), self._committed,
+                )
+            )
         return results
 
 
@@ -187,7 +246,7 @@ class DecoderStream(_Search):
 
     def reset(self) -> None:
         """Forget all input."""
-        lib.es_ctc_decoder_reset(self._live())
+        self._reset()
 
     @property
     def num_frames(self) -> int:
@@ -417,8 +476,8 @@ class CTCDecoder:
         """The labels of tokens, concatenated (bytes mode: decoded as UTF-8, errors replaced)."""
         return b"".join(self._label_bytes[t] or b"" for t in tokens).decode("utf-8", "replace")
 
-    def _result(self, tokens, steps, token_log_probs, log_prob: float) -> Result:
-        """A Result with its words: tokens between space labels."""
+    def _words(self, tokens, steps, token_log_probs) -> List[Word]:
+        """The words of a label sequence that starts at a word start: runs between spaces."""
         words = []
         start = 0
         n = len(tokens)
@@ -435,7 +494,24 @@ class CTCDecoder:
                     )
                 )
             start = end + 1
-        return Result(self.text(tokens), tokens, steps, log_prob, tuple(words))
+        return words
+
+    def _result(self, tokens, steps, token_log_probs, log_prob: float, done: Optional[_Committed] = None) -> Result:
+        """A Result with its words; done: labels committed before these (streams)."""
+        if done is None or not done.tokens:
+            return Result(self.text(tokens), tuple(tokens), tuple(steps), log_prob,
+                          tuple(self._words(tokens, steps, token_log_probs)))
+        k = done.closed
+        open_tokens = done.tokens[k:] + list(tokens)
+        open_steps = done.steps[k:] + list(steps)
+        open_log_probs = done.log_probs[k:] + list(token_log_probs)
+        return Result(
+            done.text + self.text(open_tokens),
+            tuple(done.tokens) + tuple(tokens),
+            tuple(done.steps) + tuple(steps),
+            log_prob,
+            tuple(done.words) + tuple(self._words(open_tokens, open_steps, open_log_probs)),
+        )
 
     def _as_matrix(self, matrix) -> np.ndarray:
         if not isinstance(matrix, np.ndarray):
@@ -460,7 +536,7 @@ class CTCDecoder:
             self._search = _Search(self)
         elif self._search._version != self._version:
             self._search._apply_settings()
-        lib.es_ctc_decoder_reset(self._search._live())
+        self._search._reset()
         self._search._feed(frames)
         self._search._finish()
         return self._search
