@@ -33,7 +33,9 @@ from . import constants, errors
 from ._ffi import as_audio
 from .decoder import CTCDecoder, DecoderStream, Result
 from .families import AcousticFamily, detect
+from .audio import load_audio
 from .lm import LanguageModel
+from .resample import resample
 from .runtime import Runtime
 
 Audio = Union[np.ndarray, str, "os.PathLike[str]"]
@@ -319,28 +321,12 @@ class Model:
             if not self.resample:
                 raise errors.InvalidAudio(f"{what} is at {sample_rate} Hz; the model needs {rate} Hz "
                                           "(resampling is disabled)")
-            try:
-                from .resample import resample
-            except ModuleNotFoundError as exc:  # TRANSITIONAL until helper B's resampler lands
-                if exc.name != "edgestt.resample":
-                    raise
-                raise errors.InvalidAudio(f"{what} is at {sample_rate} Hz; the model needs {rate} Hz and this "
-                                          "build has no resampler") from None
             samples = resample(samples, int(sample_rate), rate)
         return samples
 
     def _load_file(self, path) -> np.ndarray:
         if not os.path.isfile(path):
             raise errors.FileError(f"{os.fspath(path)}: no such audio file")
-        try:
-            from .audio import load_audio
-        except ModuleNotFoundError as exc:  # TRANSITIONAL until helper B's reader lands
-            if exc.name != "edgestt.audio":
-                raise
-            from .wav import read_pcm16
-
-            pcm, rate = read_pcm16(path)
-            return self._samples(pcm, rate, os.fspath(path))
         return load_audio(path, self.sample_rate, allow_resample=self.resample)
 
     # ---- recognition
