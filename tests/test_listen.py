@@ -24,6 +24,7 @@ from edgestt.sources import IteratorSource, Microphone
 pytest.importorskip("webrtcvad", reason="webrtcvad is not installed (pip install 'edgestt[mic]')")
 
 FIXTURE = DATA / "deepspeech_fixture.tflite"
+TWO_UTTERANCES = build([0.5, 1, 0.8, 2, 0.8])[0]  # 9 s, for the slower command-line and example tests
 RATE = 16000
 WORD_SAMPLES = 4000  # the fake model "recognises" one word per 0.25 s of audio
 
@@ -113,14 +114,14 @@ def test_partials_grow_into_the_final():
 
 
 def test_expensive_partials_are_spaced_out():
-    """A partial costing 0.1 s may run at most every 0.1 / LISTEN_PARTIAL_BUDGET s of audio."""
-    cheap, slow = FakeModel(), FakeModel(partial_delay=0.1)
-    list(listen(cheap, chunks_of(SPEECH_WITH_PAUSES), partial_interval_ms=100))
-    list(listen(slow, chunks_of(SPEECH_WITH_PAUSES), partial_interval_ms=100))
+    """A partial costing 0.05 s may run at most every 0.05 / LISTEN_PARTIAL_BUDGET s of audio."""
+    cheap, slow = FakeModel(), FakeModel(partial_delay=0.05)
+    list(listen(cheap, chunks_of(TWO_UTTERANCES), partial_interval_ms=100))
+    list(listen(slow, chunks_of(TWO_UTTERANCES), partial_interval_ms=100))
     for fast_stream, slow_stream in zip(cheap.streams, slow.streams):
         seconds = len(slow_stream.samples) / RATE
         assert fast_stream.partials >= seconds / 0.15  # 100 ms, rounded up to whole 30 ms VAD frames
-        assert 1 <= slow_stream.partials <= seconds * constants.LISTEN_PARTIAL_BUDGET / 0.1 + 1
+        assert 1 <= slow_stream.partials <= seconds * constants.LISTEN_PARTIAL_BUDGET / 0.05 + 1
 
 
 def test_no_partials_while_the_microphone_is_behind():
@@ -330,7 +331,7 @@ def test_cli_listen_refuses_contradictory_options(capsys):
 def test_cli_listen_to_a_file(model, tmp_path):
     pytest.importorskip("edgestt.audio", reason="edgestt.audio (helper B) is not merged yet")
     path = tmp_path / "pauses.wav"
-    write_wav(path, SPEECH_WITH_PAUSES)
+    write_wav(path, TWO_UTTERANCES)
     done = run_cli(["--model", str(FIXTURE), "--file", str(path), "--timestamps"])
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -433,7 +434,7 @@ def test_cli_on_a_terminal_rewrites_one_line_with_partials(model, tmp_path, monk
     from edgestt import cli
 
     path = tmp_path / "pauses.wav"
-    write_wav(path, SPEECH_WITH_PAUSES)
+    write_wav(path, TWO_UTTERANCES)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)
     assert cli.main(["listen", "--model", str(FIXTURE), "--file", str(path)]) == 0
@@ -449,7 +450,7 @@ def test_cli_on_a_terminal_rewrites_one_line_with_partials(model, tmp_path, monk
 def test_the_stream_file_example(model, tmp_path):
     pytest.importorskip("edgestt.audio", reason="edgestt.audio (helper B) is not merged yet")
     path = tmp_path / "pauses.wav"
-    write_wav(path, SPEECH_WITH_PAUSES)
+    write_wav(path, TWO_UTTERANCES)
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     done = subprocess.run([sys.executable, str(REPO / "examples" / "stream_file.py"), str(path), "--model",
                            str(FIXTURE)], capture_output=True, text=True, env=env, timeout=120)
