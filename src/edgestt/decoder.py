@@ -38,15 +38,12 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import errors
+from . import constants, errors
 from ._ffi import NativeObject, check, new_err_buffer
 from .lm import LanguageModel
 from ._native import ffi, lib
 
 _INPUTS = {"probs": lib.ES_CTC_INPUT_PROBS, "log_probs": lib.ES_CTC_INPUT_LOG_PROBS}
-
-#: Seconds per frame when a decoder is not told (DeepSpeech's 20 ms).
-DEFAULT_FRAME_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -295,7 +292,7 @@ class CTCDecoder:
         alpha: Optional[float] = None,
         beta: Optional[float] = None,
         lexicon: bool = True,
-        frame_seconds: float = DEFAULT_FRAME_SECONDS,
+        frame_seconds: float = constants.DECODER_FRAME_SECONDS,
         bytes_mode: bool = False,
     ):
         self.bytes_mode = bool(bytes_mode)
