@@ -47,9 +47,13 @@ def speech_with_pauses():
     return np.concatenate([gap(1.0), clips[0], gap(1.5), clips[1], gap(1.2), clips[2], gap(1.5)])
 
 
-def microphone(audio, speed=1.0):
-    fake = FakePyAudioModule(audio, rates=(RATE,), speed=speed)
-    return fake, edgestt.Microphone(pyaudio_module=fake, sample_rate=RATE, max_seconds=len(audio) / RATE,
+def microphone(audio, speed=1.0, device_rate=RATE):
+    """A Microphone on the fake device; a device_rate other than 16 kHz makes it resample (audio is
+    then stretched to the same duration at that rate: zeros or noise, nothing to keep exact)."""
+    if device_rate != RATE:
+        audio = np.resize(audio, len(audio) * device_rate // RATE)
+    fake = FakePyAudioModule(audio, rates=(device_rate,), speed=speed)
+    return fake, edgestt.Microphone(pyaudio_module=fake, sample_rate=RATE, max_seconds=len(audio) / device_rate,
                                     on_overrun="report")
 
 
@@ -67,11 +71,11 @@ def latency_run(model, audio, end_silence_ms):
     return rows, share
 
 
-def idle_share(model, seconds, noise_level):
+def idle_share(model, seconds, noise_level, device_rate=RATE):
     rng = np.random.default_rng(0)
     audio = np.clip(rng.normal(0, noise_level, int(seconds * RATE)), -32768, 32767).astype(np.int16) \
         if noise_level else np.zeros(int(seconds * RATE), np.int16)
-    fake, mic = microphone(audio)
+    fake, mic = microphone(audio, device_rate=device_rate)
     cpu0, wall0 = time.process_time(), time.monotonic()
     events = list(edgestt.listen(model, mic)) if model is not None else list(mic)
     assert model is None or not events, f"the idle audio produced events: {events[:3]}"
@@ -98,9 +102,12 @@ def main():
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start (wall-clock latencies "
           "grow with the load; CPU shares much less)\n")
 
-    capture = [idle_share(None, args.idle_seconds, 0) for _ in range(args.runs)]
-    print(f"capture only (fake device + Microphone, no VAD, no model), {args.idle_seconds:g} s of silence: "
-          f"CPU {pct(statistics.median(capture))}\n")
+    for device_rate in (RATE, 48000):
+        capture = [idle_share(None, args.idle_seconds, 0, device_rate) for _ in range(args.runs)]
+        resampling = "" if device_rate == RATE else ", resampled in C to 16 kHz"
+        print(f"capture only (fake device at {device_rate} Hz{resampling} + Microphone, no VAD, no model), "
+              f"{args.idle_seconds:g} s of silence: CPU {pct(statistics.median(capture))}")
+    print()
     print("| model | end silence | speech end -> final (median, max) | endpoint -> final (median, max) "
           "| CPU while speaking | CPU idle, silence | CPU idle, quiet noise |")
     print("|---|---|---|---|---|---|---|")
@@ -116,7 +123,7 @@ def main():
                     total += [r[0] for r in rows]
                     finish += [r[1] for r in rows]
                     shares.append(share)
-                name = path.name if path.parent == DATA else str(path.relative_to(REPO))
+                name = path.name if path.resolve().parent == DATA else str(path)
                 print(f"| {name} ({model.family}) | {silence} ms "
                       f"| {1000 * statistics.median(total):.0f} ms ({1000 * max(total):.0f}) "
                       f"| {1000 * statistics.median(finish):.0f} ms ({1000 * max(finish):.0f}) "
