@@ -173,8 +173,9 @@ def _to_unit_scale(frames: np.ndarray, info: WavInfo) -> np.ndarray:
 
 
 def read_wav(path) -> Tuple[np.ndarray, int]:
-    """(float32 mono samples, sample rate). PCM is scaled to [-1, 1) by its full scale
-    (16-bit: x / 32768 exactly); float is kept; channels are averaged."""
+    """(float32 mono samples, sample rate). PCM is divided by its full scale, into [-1, 1)
+    (16-bit: x / 32768 exactly; 32-bit values round to float32's 24 bits, so 2^31 - 1 becomes
+    1.0); float is kept as stored; channels are averaged (in float64)."""
     frames, info = read_wav_frames(path)
     if info.channels == 1 and frames.dtype == np.int16:
         # The common case, exact and cheap: int16 * 2^-15 is exact in float32.
