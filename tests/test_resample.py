@@ -239,3 +239,23 @@ def test_bad_audio():
         resample(np.zeros(100, np.int32), 44100, 16000)
     with pytest.raises(InvalidAudio):
         resample([0.0, 1.0], 44100, 16000)
+
+
+@settings(max_examples=25, deadline=None)
+@given(from_hz=st.integers(1000, 96000), to_hz=st.integers(1000, 96000), seed=st.integers(0, 1000))
+def test_any_rate_pair(from_hz, to_hz, seed):
+    """Arbitrary rates (tiny gcds: the interpolated table): count, alignment, chunking."""
+    if max(from_hz, to_hz) > 64 * min(from_hz, to_hz):
+        with pytest.raises(InvalidConfig, match="factor"):
+            Resampler(from_hz, to_hz)
+        return
+    f = 0.3 * min(from_hz, to_hz) / 2
+    x = tone([f], from_hz, seconds=0.5)
+    r = Resampler(from_hz, to_hz)
+    y = run(r, x)
+    assert len(y) == math.ceil(len(x) * to_hz / from_hz)
+    want = 0.5 * np.sin(2 * np.pi * f * np.arange(len(y)) / to_hz)
+    assert np.abs(middle(y - want, 4)).max() < 1e-4
+    step = int(np.random.default_rng(seed).integers(1, 2000))
+    parts = [r.process(x[i : i + step]) for i in range(0, len(x), step)] + [r.flush()]
+    np.testing.assert_array_equal(np.concatenate(parts), y)
