@@ -200,6 +200,31 @@ def test_a_device_failure_keeps_what_was_heard_then_raises():
     assert finals(events)[-1].text and all(s.closed for s in model.streams) and fake.streams[0].closed
 
 
+@pytest.mark.parametrize("where", ["after_start", "after_end"])
+def test_ctrl_c_inside_the_endpointer(where):
+    """Ctrl-C while the endpointer classifies a chunk loses the events of that chunk: an utterance
+    whose start was lost is dropped, one whose end was lost is still finished."""
+    audio, _ = build([0.5, 1, 1.0])
+    end_frame = round(finals(listen(FakeModel(), [audio]))[0].audio_end / 0.03)
+    interrupt_at = {"after_start": round(0.5 / 0.03) + 15, "after_end": end_frame + 2}[where]
+    model = FakeModel()
+    listener = listen(model, [audio[:len(audio) // 2], audio[len(audio) // 2:]] if where == "after_end" else [audio])
+    classify = listener.endpointer._is_speech
+
+    def interrupted(frame):
+        if listener.endpointer.frames_classified == interrupt_at:
+            raise KeyboardInterrupt
+        return classify(frame)
+
+    listener.endpointer._is_speech = interrupted
+    events = list(listener)
+    assert listener.interrupted and all(s.closed for s in model.streams)
+    if where == "after_start":
+        assert events == [] and len(model.streams) == 0
+    else:
+        assert [f.reason for f in finals(events)] == ["interrupted"]
+
+
 def test_ctrl_c_can_propagate():
     fake = FakePyAudioModule(SPEECH_WITH_PAUSES[:2 * RATE], rates=(16000,), speed=None, after="interrupt")
     model = FakeModel()

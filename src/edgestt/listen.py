@@ -64,7 +64,8 @@ class Final:
 
 @dataclass(frozen=True)
 class Overrun:
-    """Captured audio was lost (the source reported it; see edgestt.AudioOverrun)."""
+    """Captured audio was lost (the source reported it; see edgestt.AudioOverrun). time: where
+    the source was (seconds of audio) when the loss was noticed."""
 
     message: str
     lost_samples: int
@@ -149,6 +150,10 @@ class Listener:
             yield from self._overruns()
             for event in self.endpointer.flush(reason):
                 yield from self._handle(event)
+            if self._utterance is not None:  # a Ctrl-C inside the endpointer lost this utterance's end
+                u = self._utterance
+                end = u.audio_start + u.fed / self.model.sample_rate
+                yield self._final(SpeechEnd(speech_end=end, audio_end=end, reason=reason))
             if failure is not None:
                 raise failure
         finally:
@@ -164,6 +169,8 @@ class Listener:
             self._utterance = _Utterance(self.model, event, self._count)
             self._count += 1
             self._utterance.feed(event.samples)
+        elif self._utterance is None:
+            return  # a Ctrl-C interrupted the start of this utterance: there is nothing to finish
         elif isinstance(event, SpeechAudio):
             self._utterance.feed(event.samples)
             partial = self._partial()
