@@ -138,12 +138,19 @@ static double kernel_at(const kernel *k, double t)
 
 /* Row `row` holds the taps for the fractional position frac = row / phases, each normalised
  * to a gain of exactly 1 at DC (the raw rows differ from 1 by the stop-band ripple).
+ * The kernel is even, so row `phases - row` is row `row` reversed: only half are computed.
  * `scratch` holds one row in double. */
 static void fill_table(es_resampler *r, const kernel *k, size_t rows, double *scratch)
 {
     for (size_t row = 0; row < rows; row++) {
-        double frac = (double)row / (double)r->phases;
         float *taps = r->table + row * r->taps;
+        if (2 * row > r->phases) {
+            const float *mirror = r->table + (r->phases - row) * r->taps;
+            for (size_t j = 0; j < r->taps; j++)
+                taps[j] = mirror[r->taps - 1 - j];
+            continue;
+        }
+        double frac = (double)row / (double)r->phases;
         double sum = 0.0;
         for (size_t j = 0; j < r->taps; j++) {
             scratch[j] = kernel_at(k, frac + (double)r->half - 1.0 - (double)j);
