@@ -459,12 +459,11 @@ class Stream:
 
     def _metadata(self, results: List[Result]) -> Metadata:
         step = np.float32(self._family.frame_seconds)
+        label = [self._decoder.text((k,)) for k in range(self._decoder.num_classes)]
         transcripts = []
         for r in results:
-            tokens = tuple(
-                TokenMetadata(self._decoder.text((t,)), int(s), float(np.float32(s) * step))
-                for t, s in zip(r.tokens, r.timesteps)
-            )
+            times = (np.asarray(r.timesteps, dtype=np.float32) * step).tolist()
+            tokens = tuple(TokenMetadata(label[t], int(s), time) for t, s, time in zip(r.tokens, r.timesteps, times))
             words = tuple(Word(w.text, w.start_time, w.end_time, w.confidence) for w in r.words)
             transcripts.append(CandidateTranscript(r.text, float(r.log_prob), tokens, words))
         return Metadata(tuple(transcripts))
