@@ -54,6 +54,7 @@ typedef struct {
     int32_t parent;
     int32_t next_free;    /* free-list link while in the pool */
     int32_t num_children; /* children still in the tree (live or dead) */
+    int32_t beam_children; /* while in the beam: its children in the beam at the frame's start */
     int32_t character; /* -1 at the root */
     int32_t timesteps; /* record of the last label's timestep; NONE: empty history */
     int32_t pending;   /* while has_pending: the parent's record the winning extension came from */
@@ -1152,8 +1153,15 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
     const int32_t blank = c->blank_index;
     node *nodes = d->nodes;
     d->num_active = 0;
-    for (size_t i = 0; i < d->num_prefixes; i++)
+    for (size_t i = 0; i < d->num_prefixes; i++) {
         mark_active(d, d->prefixes[i]);
+        nodes[d->prefixes[i]].beam_children = 0;
+    }
+    for (size_t i = 0; i < d->num_prefixes; i++) {
+        int32_t parent = nodes[d->prefixes[i]].parent;
+        if (parent != NONE && nodes[parent].active)
+            nodes[parent].beam_children++;
+    }
 
     /* With a scorer, DeepSpeech cuts extensions that cannot reach the beam (the prefixes are
      * already sorted as its partial_sort leaves them). */
@@ -1213,12 +1221,12 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
             }
             int32_t ci;
             if (beam_floor > NEG_INF && (v <= NEG_INF || (float)((double)v + max_term) < beam_floor)) {
-                ci = find_child(d, pi, cls);
-                if (ci == NONE) {
-                    d->next_serial++; /* as if created and pruned: later serials stay as they were */
+                /* Only a child in the beam needs this contribution. (Creation order, and so
+                 * the serials' order, is unchanged by the nodes not created.) */
+                if (p->beam_children == 0)
                     continue;
-                }
-                if (!nodes[ci].active)
+                ci = find_child(d, pi, cls);
+                if (ci == NONE || !nodes[ci].active)
                     continue;
             } else {
                 ci = get_child(d, pi, cls);
