@@ -46,6 +46,7 @@
 #define NUM_FLT_LOGE 0.4342944819f  /* DeepSpeech's log10(e), a float constant */
 #define SINCE_OOV_NONE 255
 #define COMMIT_INTERVAL 16 /* frames between two attempts to commit the common stem */
+#define COMMIT_MIN_DEPTH 48 /* labels below the top the best prefix needs for an attempt */
 #define COMMIT_SLACK 1024  /* committed labels the buffer holds beyond the pool's size */
 #define FORCE_KEEP 64      /* labels of the best prefix kept open by a forced commit */
 
@@ -121,6 +122,9 @@ struct es_ctc_decoder {
     int32_t *active;
     size_t num_active;
     int blank_visited;   /* this frame visits the blank class */
+    int32_t *bucket_head; /* alphabet_size, all NONE between frames: by label, the first prefix */
+    int32_t *bucket_next; /* beam_width: the next prefix with the same last label */
+    int32_t *spec;        /* beam_width: positions of the prefixes with children in the beam */
     int32_t *sort_tmp;   /* active_capacity */
     double *probs;       /* alphabet_size: this frame as probabilities */
     int32_t *classes;    /* alphabet_size: classes visited this frame, in visiting order */
@@ -470,15 +474,6 @@ static int32_t find_child(const es_ctc_decoder *d, int32_t parent, int32_t c)
     return d->child_key[i] == 0 ? NONE : d->child_node[i];
 }
 
-static void child_insert(es_ctc_decoder *d, int32_t parent, int32_t c, int32_t child)
-{
-    uint64_t key = child_key(d, parent, c);
-    size_t i = child_slot(d, key);
-    d->child_key[i] = key;
-    d->child_node[i] = child;
-    d->nodes[child].slot = (uint32_t)i;
-}
-
 /* Linear-probing deletion by backward shift (no tombstones, so probes stay short). */
 static void child_erase(es_ctc_decoder *d, int32_t parent, int32_t c)
 {
@@ -508,7 +503,9 @@ static void child_erase(es_ctc_decoder *d, int32_t parent, int32_t c)
 static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
 {
     node *p = &d->nodes[parent];
-    int32_t k = find_child(d, parent, c);
+    const uint64_t key = child_key(d, parent, c);
+    const size_t slot = child_slot(d, key); /* the child's entry, or where it goes */
+    int32_t k = d->child_key[slot] == 0 ? NONE : d->child_node[slot];
     if (k != NONE) {
         node *child = &d->nodes[k];
         if (!child->exists) {
@@ -544,7 +541,9 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
     child->next_free = NONE;
     child->num_children = 0;
     p->num_children++;
-    child_insert(d, parent, c, k);
+    d->child_key[slot] = key;
+    d->child_node[slot] = k;
+    child->slot = (uint32_t)slot;
     child->character = c;
     child->timesteps = NONE;
     child->pending = NONE;
@@ -769,6 +768,12 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->child_node = malloc(table * sizeof *d->child_node);
     d->keys = malloc(d->active_capacity * sizeof *d->keys);
     d->keys_tmp = malloc(d->active_capacity * sizeof *d->keys_tmp);
+    d->bucket_head = malloc(c * sizeof *d->bucket_head);
+    d->bucket_next = malloc(cfg->beam_width * sizeof *d->bucket_next);
+    d->spec = malloc(cfg->beam_width * sizeof *d->spec);
+    if (d->bucket_head != NULL)
+        for (size_t k = 0; k < c; k++)
+            d->bucket_head[k] = NONE;
     /* A stem is at most as deep as the pool; the caller pops at least every COMMIT_SLACK frames. */
     d->committed_cap = d->capacity + COMMIT_SLACK;
     d->committed_tokens = malloc(d->committed_cap * sizeof *d->committed_tokens);
@@ -784,7 +789,7 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->classes = malloc(c * sizeof *d->classes);
     d->class_tmp = malloc(c * sizeof *d->class_tmp);
     d->class_log_prob = malloc(c * sizeof *d->class_log_prob);
-    if (!d->nodes || !d->committed_tokens || !d->committed_steps || !d->committed_log_probs || !d->child_key || !d->child_node || !d->keys || !d->keys_tmp || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
+    if (!d->nodes || !d->bucket_head || !d->bucket_next || !d->spec || !d->committed_tokens || !d->committed_steps || !d->committed_log_probs || !d->child_key || !d->child_node || !d->keys || !d->keys_tmp || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
         !d->class_tmp || !d->class_log_prob) {
         size_t bytes = d->capacity * (sizeof(node) + sizeof(ts_record));
         es_ctc_decoder_free(d);
@@ -811,6 +816,9 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     if (d == NULL)
         return;
     free(d->nodes);
+    free(d->bucket_head);
+    free(d->bucket_next);
+    free(d->spec);
     free(d->committed_tokens);
     free(d->committed_steps);
     free(d->committed_log_probs);
@@ -896,7 +904,8 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
         return 0;
     return sizeof *d + es__hot_words_memory_bytes(d->hot) + d->capacity * (sizeof(node) + sizeof(ts_record)) +
            (d->child_mask + 1) * (sizeof(uint64_t) + sizeof(int32_t)) +
-           d->committed_cap * (sizeof(int32_t) + sizeof(uint32_t) + sizeof(float)) + 2 * d->active_capacity * sizeof(sort_key) +
+           d->committed_cap * (sizeof(int32_t) + sizeof(uint32_t) + sizeof(float)) +
+           (d->cfg.alphabet_size + 2 * d->cfg.beam_width) * sizeof(int32_t) + 2 * d->active_capacity * sizeof(sort_key) +
            3 * d->active_capacity * sizeof(int32_t) +
            d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
            (d->lm == NULL ? 0
@@ -1032,6 +1041,9 @@ static int32_t common_stem(es_ctc_decoder *d)
 
 static void commit_stem(es_ctc_decoder *d)
 {
+    /* Not worth a walk over the beam while the best prefix is near the top. */
+    if (d->num_results == 0 || d->nodes[d->prefixes[0]].depth < d->nodes[d->top].depth + COMMIT_MIN_DEPTH)
+        return;
     int32_t top = common_stem(d);
     if (top == NONE && d->num_results > 0 && d->capacity - d->nodes_free > d->capacity / 2) {
         /* The pool is half full and the beam still holds prefixes that parted from the best
@@ -1124,6 +1136,49 @@ static void commit_to(es_ctc_decoder *d, int32_t top)
     d->top = top;
 }
 
+/* Prefix pi and a non-blank class: the repeat into itself, and the extension into its child
+ * (not created below beam_floor, where only a child in the beam needs it). */
+static inline void visit(es_ctc_decoder *d, int32_t pi, int32_t cls, float lp, uint32_t t, double max_term,
+                         float beam_floor)
+{
+    node *nodes = d->nodes;
+    node *p = &nodes[pi];
+    if (cls == p->character) {
+        float v = lp + p->nb_prev;
+        if (p->nb_cur < v)
+            clear_pending(d, p);
+        p->nb_cur = log_sum_exp(p->nb_cur, v);
+    }
+    float v = NEG_INF;
+    if (cls == p->character) {
+        if (p->b_prev > NEG_INF)
+            v = lp + p->b_prev;
+    } else {
+        v = lp + p->score;
+    }
+    int32_t ci;
+    if (beam_floor > NEG_INF && (v <= NEG_INF || (float)((double)v + max_term) < beam_floor)) {
+        /* Creation order, and so the serials' order, is unchanged by the nodes not created. */
+        if (p->beam_children == 0)
+            return;
+        ci = find_child(d, pi, cls);
+        if (ci == NONE || !nodes[ci].active)
+            return;
+    } else {
+        ci = get_child(d, pi, cls);
+        if (ci == NONE)
+            return;
+    }
+    p = &nodes[pi];
+    node *child = &nodes[ci];
+    /* At a word boundary: alpha * ln P_lm + beta; with hot words, H(child) - H(p). */
+    if (child->has_term)
+        v = add_term(v, child->ext_term);
+    if (child->nb_cur < v)
+        set_pending(d, child, p->timesteps, t, lp);
+    child->nb_cur = log_sum_exp(child->nb_cur, v);
+}
+
 /* One frame (DecoderState::next for one time step). The input is already checked. */
 static es_status decode_frame(es_ctc_decoder *d, const float *row)
 {
@@ -1188,60 +1243,84 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
      * space beta (alpha * ln P <= 0 when alpha >= 0; a negative alpha disables the skip). */
     const double space_gain = d->lm == NULL ? gain : d->alpha >= 0.0 ? gain + (d->beta > 0.0 ? d->beta : 0.0) : INFINITY;
     d->ranked_valid = 0;
+    /* Past a class's floor, only repeats (prefixes ending with that label, bucketed by label
+     * in rank order) and prefixes with children in the beam need a visit. */
+    size_t num_spec = 0;
+    for (size_t i = d->num_prefixes; i-- > 0;) {
+        const node *p = &nodes[d->prefixes[i]];
+        if (p->character >= 0) {
+            d->bucket_next[i] = d->bucket_head[p->character];
+            d->bucket_head[p->character] = (int32_t)i;
+        }
+    }
+    for (size_t i = 0; i < d->num_prefixes; i++)
+        if (nodes[d->prefixes[i]].beam_children > 0)
+            d->spec[num_spec++] = (int32_t)i;
     for (size_t k = 0; k < num_classes; k++) {
         const int32_t cls = d->classes[k];
         const float lp = d->class_log_prob[cls];
-        const double max_term = cls == c->space_index ? space_gain : gain;
-        for (size_t i = 0; i < d->num_prefixes; i++) {
-            const int32_t pi = d->prefixes[i];
-            node *p = &nodes[pi];
-            if (full_beam && lp + p->score < min_cutoff)
-                break;
-            if (p->score <= NEG_INF)
-                continue;
-            if (cls == blank) {
+        if (cls == blank) {
+            for (size_t i = 0; i < d->num_prefixes; i++) {
+                node *p = &nodes[d->prefixes[i]];
+                if (full_beam && lp + p->score < min_cutoff)
+                    break;
+                if (p->score <= NEG_INF)
+                    continue;
                 float v = lp + p->score;
                 if (p->nb_cur < v)
                     clear_pending(d, p);
                 p->b_cur = log_sum_exp(p->b_cur, v);
-                continue;
             }
-            if (cls == p->character) {
-                float v = lp + p->nb_prev;
-                if (p->nb_cur < v)
-                    clear_pending(d, p);
-                p->nb_cur = log_sum_exp(p->nb_cur, v);
-            }
-            float v = NEG_INF;
-            if (cls == p->character) {
-                if (p->b_prev > NEG_INF)
-                    v = lp + p->b_prev;
-            } else {
-                v = lp + p->score;
-            }
-            int32_t ci;
-            if (beam_floor > NEG_INF && (v <= NEG_INF || (float)((double)v + max_term) < beam_floor)) {
-                /* Only a child in the beam needs this contribution. (Creation order, and so
-                 * the serials' order, is unchanged by the nodes not created.) */
-                if (p->beam_children == 0)
-                    continue;
-                ci = find_child(d, pi, cls);
-                if (ci == NONE || !nodes[ci].active)
-                    continue;
-            } else {
-                ci = get_child(d, pi, cls);
-                if (ci == NONE)
-                    continue;
-            }
-            p = &nodes[pi];
-            node *child = &nodes[ci];
-            /* At a word boundary: alpha * ln P_lm + beta; with hot words, H(child) - H(p). */
-            if (child->has_term)
-                v = add_term(v, child->ext_term);
-            if (child->nb_cur < v)
-                set_pending(d, child, p->timesteps, t, lp);
-            child->nb_cur = log_sum_exp(child->nb_cur, v);
+            continue;
         }
+        const double max_term = cls == c->space_index ? space_gain : gain;
+        size_t i = 0;
+        int stop = 0;
+        for (; i < d->num_prefixes; i++) {
+            const node *p = &nodes[d->prefixes[i]];
+            if (full_beam && lp + p->score < min_cutoff) {
+                stop = 1;
+                break;
+            }
+            if (beam_floor > NEG_INF && (float)((double)(lp + p->score) + max_term) < beam_floor)
+                break; /* this prefix and every later one: below the floor */
+            if (p->score <= NEG_INF)
+                continue;
+            visit(d, d->prefixes[i], cls, lp, t, max_term, beam_floor);
+        }
+        if (stop || i == d->num_prefixes)
+            continue;
+        /* The rest, in rank order: merge the label's bucket with the prefixes with children. */
+        int32_t r = d->bucket_head[cls];
+        while (r != NONE && (size_t)r < i)
+            r = d->bucket_next[r];
+        size_t q = 0;
+        while (q < num_spec && (size_t)d->spec[q] < i)
+            q++;
+        for (;;) {
+            int32_t j;
+            if (r != NONE && (q == num_spec || r <= d->spec[q])) {
+                j = r;
+                if (q < num_spec && d->spec[q] == r)
+                    q++;
+                r = d->bucket_next[r];
+            } else if (q < num_spec) {
+                j = d->spec[q++];
+            } else {
+                break;
+            }
+            const node *p = &nodes[d->prefixes[j]];
+            if (full_beam && lp + p->score < min_cutoff)
+                break;
+            if (p->score <= NEG_INF)
+                continue;
+            visit(d, d->prefixes[j], cls, lp, t, max_term, beam_floor);
+        }
+    }
+    for (size_t i = 0; i < d->num_prefixes; i++) {
+        const node *p = &nodes[d->prefixes[i]];
+        if (p->character >= 0)
+            d->bucket_head[p->character] = NONE;
     }
 
     /* End of frame: roll the probabilities, settle the timestep histories. */
