@@ -27,7 +27,8 @@ Hot words (phrases, words the LM does not know, with or without an LM):
 A hypothesis' score gets + boost for every whole-word occurrence of the phrase; while the
 phrase is being spelled, its matched fraction of the boost (taken back if the match
 breaks). See CTCDecoder.add_hot_word. Results carry words with times and confidences
-(Result.words). The input kind ("probs" or "log_probs") is stated by the caller, never
+(Result.words). Streams of any length keep the C decoder's memory bounded: the stem all
+hypotheses share is final, moved out of the prefix tree every few frames and kept here. The input kind ("probs" or "log_probs") is stated by the caller, never
 guessed. bytes_mode=True decodes DeepSpeech's UTF-8 byte output (255 byte classes + blank).
 """
 from __future__ import annotations
@@ -106,8 +107,18 @@ class _Committed:
         self.closed = 0  # tokens[:closed] end with a space: their text and words are cached
         self.text = ""
         self.words: List[Word] = []
+        self._frozen: Optional[tuple] = None  # tuples of the above, built once per change
+
+    def frozen(self):
+        """(tokens, steps, words) as tuples, and the open part's lists, cached until extended."""
+        if self._frozen is None:
+            k = self.closed
+            self._frozen = (tuple(self.tokens), tuple(self.steps), tuple(self.words),
+                            self.tokens[k:], self.steps[k:], self.log_probs[k:])
+        return self._frozen
 
     def extend(self, owner: "CTCDecoder", tokens, steps, log_probs) -> None:
+        self._frozen = None
         self.tokens.extend(tokens)
         self.steps.extend(steps)
         self.log_probs.extend(log_probs)
@@ -498,16 +509,16 @@ class CTCDecoder:
         if done is None or not done.tokens:
             return Result(self.text(tokens), tuple(tokens), tuple(steps), log_prob,
                           tuple(self._words(tokens, steps, token_log_probs)))
-        k = done.closed
-        open_tokens = done.tokens[k:] + list(tokens)
-        open_steps = done.steps[k:] + list(steps)
-        open_log_probs = done.log_probs[k:] + list(token_log_probs)
+        all_tokens, all_steps, words, open_tokens, open_steps, open_log_probs = done.frozen()
+        open_tokens = open_tokens + list(tokens)
+        open_steps = open_steps + list(steps)
+        open_log_probs = open_log_probs + list(token_log_probs)
         return Result(
             done.text + self.text(open_tokens),
-            tuple(done.tokens) + tuple(tokens),
-            tuple(done.steps) + tuple(steps),
+            all_tokens + tuple(tokens),
+            all_steps + tuple(steps),
             log_prob,
-            tuple(done.words) + tuple(self._words(open_tokens, open_steps, open_log_probs)),
+            words + tuple(self._words(open_tokens, open_steps, open_log_probs)),
         )
 
     def _as_matrix(self, matrix) -> np.ndarray:
