@@ -79,3 +79,34 @@ def test_streaming_equals_one_shot_across_commits(seed, cuts, beam):
         assert s.beams() == one
     assert best == one[0]
     assert [w.text for w in best.words] == best.text.split()
+
+
+def unigram_arpa(path, words):
+    lines = ["\\data\\", f"ngram 1={len(words) + 2}", "", "\\1-grams:", "-1.0\t</s>", "-99\t<s>"]
+    lines += [f"-{1.0 + 0.1 * i:.1f}\t{w}" for i, w in enumerate(sorted(set(words)))]
+    path.write_text("\n".join(lines + ["", "\\end\\", ""]))
+    return path
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), cuts=st.lists(st.integers(0, 400), max_size=6),
+       beam=st.sampled_from([4, 16]))
+def test_streaming_equals_one_shot_across_commits_with_lm(tmp_path_factory, seed, cuts, beam):
+    import edgestt
+
+    lm = edgestt.LanguageModel(unigram_arpa(tmp_path_factory.mktemp("lm") / "u.arpa", WORDS))
+    rng = np.random.default_rng(seed)
+    sentence = " ".join(rng.choice(WORDS, 25))
+    m = speech_like(rng, sentence, noise=0.3)
+    dec = CTCDecoder(ALPHABET, beam_width=beam, lm=lm, alpha=0.5, beta=1.0)
+    dec.add_hot_word("wizards", 1.0)
+    one = dec.decode_beams(m)
+    with dec.stream() as s:
+        bounds = sorted(set([0, m.shape[0]] + [c for c in cuts if c < m.shape[0]]))
+        for a, b in zip(bounds, bounds[1:]):
+            s.feed(m[a:b])
+            s.partial()
+        best = s.finish()
+        assert s.beams() == one
+    assert best == one[0]
+    assert best.text.split() == sentence.split()
