@@ -139,6 +139,8 @@ struct es_ctc_decoder {
     double alpha, beta; /* rounded to float, as DeepSpeech's reset_params */
     char *label_bytes;  /* the labels, concatenated */
     uint32_t *label_off, *label_len; /* by class; the blank's length is 0 */
+    uint32_t *first_range;           /* by class: the vocabulary ids of the words starting with
+                                        its label, [first_range[2c], first_range[2c+1]) */
     int32_t *ranked;    /* results, best first (with an LM) */
     double *ranked_score;
     int ranked_valid;
@@ -410,9 +412,12 @@ static int lm_child(es_ctc_decoder *d, int32_t parent, int32_t c, node *child)
     child->lex_first = p->lex_first;
     child->lex_end = p->lex_end;
     child->word_len = p->word_len + n > MAX_WORD_BYTES ? MAX_WORD_BYTES + 1 : p->word_len + n;
-    if (child->word_len > MAX_WORD_BYTES)
+    if (child->word_len > MAX_WORD_BYTES) {
         child->lex_end = child->lex_first; /* too long: OOV */
-    else if (child->lex_first < child->lex_end)
+    } else if (p->word_len == 0) {
+        child->lex_first = d->first_range[2 * c];
+        child->lex_end = d->first_range[2 * c + 1];
+    } else if (child->lex_first < child->lex_end)
         narrow_range(d->lm, p->word_len, d->label_bytes + d->label_off[c], n, &child->lex_first, &child->lex_end);
     if (d->cfg.lexicon && child->hot_word == NONE && child->lex_first >= child->lex_end)
         return 0;
@@ -732,6 +737,17 @@ static es_status setup_lm(es_ctc_decoder *d, char *err, size_t err_len)
     d->alpha = (double)(float)c->lm_alpha;
     d->beta = (double)(float)c->lm_beta;
     size_t vocab = es_lm_vocab_size(c->lm);
+    /* A word's first label narrows the whole vocabulary: done once here, not per node. */
+    d->first_range = malloc(2 * n * sizeof *d->first_range);
+    if (d->first_range == NULL)
+        return es__fail(ES_ERR_OUT_OF_MEMORY, err, err_len, "cannot allocate the LM fusion tables");
+    for (size_t cls = 0; cls < n; cls++) {
+        uint32_t first = 3, end = (uint32_t)vocab;
+        if (d->label_len[cls] > 0 && (int32_t)cls != c->space_index)
+            narrow_range(c->lm, 0, d->label_bytes + d->label_off[cls], d->label_len[cls], &first, &end);
+        d->first_range[2 * cls] = first;
+        d->first_range[2 * cls + 1] = end;
+    }
     for (uint32_t id = 3; id < vocab; id++) {
         const char *w = es_lm_word(c->lm, id);
         if (w != NULL && spellable(d, w))
@@ -837,6 +853,7 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     free(d->label_bytes);
     free(d->label_off);
     free(d->label_len);
+    free(d->first_range);
     free(d->ranked);
     free(d->ranked_score);
     es__hot_words_free(d->hot);
@@ -910,7 +927,7 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
            d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
            (d->lm == NULL ? 0
                           : d->cfg.beam_width * (sizeof(int32_t) + sizeof(double)) +
-                                d->cfg.alphabet_size * 2 * sizeof(uint32_t) +
+                                d->cfg.alphabet_size * 4 * sizeof(uint32_t) +
                                 (d->cfg.alphabet_size == 0 ? 0 : d->label_off[d->cfg.alphabet_size - 1]) + 65);
 }
 
