@@ -1,14 +1,17 @@
 """Stage 6a: export a training checkpoint to an int8 TFLite file with edgestt metadata.
 
     /work/venvs/tf/bin/python tools/train/export.py --run qn5x3 [--ckpt PATH] --out model.tflite
-        [--quant int8|dynamic|float]
+        [--quant dynamic|int8|float]
 
 The exported graph is the `quartznet_logmel` family of the contract: input float32
 [1, 64, T] (shape signature [1, 64, -1]) = edgestt features with the run's FeatureConfig,
 output float32 [1, ceil(T/2), 29] log-probabilities (log_softmax), blank = 28 (last).
 Path: Keras model -> ExportArchive SavedModel -> TFLiteConverter.from_saved_model
 (from_concrete_functions once wrote a model without weights on this machine).
-int8: weights and activations int8 (float input/output), calibrated on training utterances.
+dynamic (default): int8 weights, float activations; int8: weights and activations int8 (float
+input/output), calibrated on training utterances. At step 1459 of qn5x3, dynamic agreed with
+Keras on 26 of 30 greedy transcripts (max probability difference 0.013), full int8 on 3 of 30
+(0.135), so full int8 needs a look (e.g. keep log_softmax in float) before it is used.
 The metadata carries the full FeatureConfig as `feature_config` (feature_preset is null,
 since no named preset has this fixed normalisation). The file is checked after export:
 the TFLite output must agree with the Keras model on held-out utterances.
@@ -100,7 +103,7 @@ def main() -> None:
     ap.add_argument("--run", default="qn5x3")
     ap.add_argument("--ckpt", type=Path)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--quant", choices=["int8", "dynamic", "float"], default="int8")
+    ap.add_argument("--quant", choices=["int8", "dynamic", "float"], default="dynamic")
     ap.add_argument("--calibration", type=int, default=100)
     ap.add_argument("--check", type=int, default=40, help="held-out utterances to compare Keras and TFLite on")
     ap.add_argument("--name", default="edgestt-en-quartznet-small")
