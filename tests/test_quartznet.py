@@ -136,13 +136,16 @@ def test_metadata_feature_config_with_fixed_normalisation(long_audio):
     statistics."""
     rng = np.random.default_rng(5)
     mean, std = rng.uniform(-12, -9, 64), rng.uniform(2.5, 4, 64)
-    fields = {"normalization": "fixed", "norm_mean": mean.tolist(), "norm_std": std.tolist()}
+    # A large epsilon, so that leaving it out (as a bug once did) shows.
+    fields = {"normalization": "fixed", "norm_mean": mean.tolist(), "norm_std": std.tolist(), "norm_epsilon": 0.5}
     meta = dict(read_edgestt_metadata(EDGESTT), feature_preset=None, feature_config=fields)
     f = detect(Runtime(EDGESTT, num_threads=1), meta)
     assert f.norm_config.normalization == "fixed" and f.new_moments() is None
     x = long_audio[:60000]
-    raw = compute(x, dataclasses.replace(FeatureConfig.preset("nemo"), normalization="none"))
-    want = run_by_hand(EDGESTT, ((raw - mean) / std).astype(np.float32).T[None].copy())
+    # The features the model was trained on: the C front-end with exactly this config.
+    trained_on = dataclasses.replace(FeatureConfig.preset("nemo"), normalization="fixed", norm_mean=tuple(mean),
+                                     norm_std=tuple(std), norm_epsilon=0.5)
+    want = run_by_hand(EDGESTT, compute(x, trained_on).T[None].copy())
     np.testing.assert_allclose(f.scores(x), want, atol=2e-4)
     for bad, match in (({"no_such_field": 1}, "no_such_field"), ({"frame_step_samples": 0}, "feature_config"),
                        ({"num_mel_bins": 80}, "80")):

@@ -447,7 +447,8 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
             return logmel
         x = logmel.astype(np.float64)
         if c.normalization == "fixed":
-            return ((x - np.asarray(c.norm_mean)) / np.asarray(c.norm_std)).astype(np.float32)
+            # As the C front-end's fixed normalisation: the epsilon is added to the std.
+            return ((x - np.asarray(c.norm_mean)) / (np.asarray(c.norm_std) + c.norm_epsilon)).astype(np.float32)
         if moments is None:
             moments = RunningMoments(x.shape[1])
             moments.add(x)

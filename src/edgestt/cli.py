@@ -229,7 +229,7 @@ def _add_transcribe_parser(sub) -> None:
     tr.add_argument("--scorer", help="an edgestt language model (binary or ARPA) fused by the beam search")
     tr.add_argument("--beam", type=int, help="beam width (default: the model's)")
     tr.add_argument("--hot-word", type=_hot_word, action="append", metavar="WORD:BOOST",
-                    help="boost a word or phrase (repeatable; needs the decoder's hot-word support)")
+                    help="boost a word or phrase, in or out of the LM's vocabulary (natural-log units; repeatable)")
     tr.add_argument("--json", action="store_true", help="one JSON object per file, with words and times")
     tr.add_argument("--candidates", type=int, default=1, help="transcripts per file in --json output")
     tr.add_argument("--threads", type=int, help="interpreter threads")
