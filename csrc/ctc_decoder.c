@@ -76,6 +76,7 @@ typedef struct {
     uint8_t since_oov;    /* completed words since the last OOV one (SINCE_OOV_NONE: none) */
     uint8_t exists, active, has_pending, tail_known, has_term, in_tree;
     uint32_t slot;        /* in_tree: its entry in the child table */
+    uint32_t stamp;       /* common_stem: on a walked path when it equals d->stamp */
 } node;
 
 /* A prefix's sort key, copied out of the node so the sort reads one array. */
@@ -125,6 +126,9 @@ struct es_ctc_decoder {
     int32_t *bucket_head; /* alphabet_size, all NONE between frames: by label, the first prefix */
     int32_t *bucket_next; /* beam_width: the next prefix with the same last label */
     int32_t *spec;        /* beam_width: positions of the prefixes with children in the beam */
+    float *floor_heap;    /* beam_width: a min-heap, see decode_frame's beam floor */
+    float beam_floor;     /* this frame: the heap's least entry, or -inf (no skip) */
+    uint32_t stamp;       /* common_stem's walk counter (nodes start at 0) */
     int32_t *sort_tmp;   /* active_capacity */
     double *probs;       /* alphabet_size: this frame as probabilities */
     int32_t *classes;    /* alphabet_size: classes visited this frame, in visiting order */
@@ -291,12 +295,14 @@ static void set_pending(es_ctc_decoder *d, node *n, int32_t from, uint32_t times
     n->new_log_prob = log_prob;
 }
 
-static void mark_active(es_ctc_decoder *d, int32_t i)
+/* Whether i joined this frame's active set now (it was not in the beam nor touched yet). */
+static int mark_active(es_ctc_decoder *d, int32_t i)
 {
-    if (!d->nodes[i].active) {
-        d->nodes[i].active = 1;
-        d->active[d->num_active++] = i;
-    }
+    if (d->nodes[i].active)
+        return 0;
+    d->nodes[i].active = 1;
+    d->active[d->num_active++] = i;
+    return 1;
 }
 
 /* ---------------------------------------------------------------- LM fusion */
@@ -504,8 +510,8 @@ static void child_erase(es_ctc_decoder *d, int32_t parent, int32_t c)
 }
 
 /* DeepSpeech's get_path_trie: the child for label c, created or revived; NONE when the
- * lexicon refuses it. */
-static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
+ * lexicon refuses it. *joined: whether the child was not active before this call. */
+static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c, int *joined)
 {
     node *p = &d->nodes[parent];
     const uint64_t key = child_key(d, parent, c);
@@ -518,7 +524,7 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
             child->b_prev = child->nb_prev = child->b_cur = child->nb_cur = NEG_INF;
             child->score = NEG_INF;
         }
-        mark_active(d, k);
+        *joined = mark_active(d, k);
         return k;
     }
     node fresh;
@@ -555,7 +561,7 @@ static int32_t get_child(es_ctc_decoder *d, int32_t parent, int32_t c)
     child->depth = p->depth + 1;
     child->serial = d->next_serial++;
     child->exists = 1;
-    mark_active(d, k);
+    *joined = mark_active(d, k);
     return k;
 }
 
@@ -787,6 +793,7 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->bucket_head = malloc(c * sizeof *d->bucket_head);
     d->bucket_next = malloc(cfg->beam_width * sizeof *d->bucket_next);
     d->spec = malloc(cfg->beam_width * sizeof *d->spec);
+    d->floor_heap = malloc(cfg->beam_width * sizeof *d->floor_heap);
     if (d->bucket_head != NULL)
         for (size_t k = 0; k < c; k++)
             d->bucket_head[k] = NONE;
@@ -805,7 +812,7 @@ es_status es_ctc_decoder_new(const es_ctc_decoder_config *cfg, es_ctc_decoder **
     d->classes = malloc(c * sizeof *d->classes);
     d->class_tmp = malloc(c * sizeof *d->class_tmp);
     d->class_log_prob = malloc(c * sizeof *d->class_log_prob);
-    if (!d->nodes || !d->bucket_head || !d->bucket_next || !d->spec || !d->committed_tokens || !d->committed_steps || !d->committed_log_probs || !d->child_key || !d->child_node || !d->keys || !d->keys_tmp || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
+    if (!d->nodes || !d->bucket_head || !d->bucket_next || !d->spec || !d->floor_heap || !d->committed_tokens || !d->committed_steps || !d->committed_log_probs || !d->child_key || !d->child_node || !d->keys || !d->keys_tmp || !d->records || !d->prefixes || !d->active || !d->sort_tmp || !d->probs || !d->classes ||
         !d->class_tmp || !d->class_log_prob) {
         size_t bytes = d->capacity * (sizeof(node) + sizeof(ts_record));
         es_ctc_decoder_free(d);
@@ -835,6 +842,7 @@ void es_ctc_decoder_free(es_ctc_decoder *d)
     free(d->bucket_head);
     free(d->bucket_next);
     free(d->spec);
+    free(d->floor_heap);
     free(d->committed_tokens);
     free(d->committed_steps);
     free(d->committed_log_probs);
@@ -922,7 +930,8 @@ size_t es_ctc_decoder_memory_bytes(const es_ctc_decoder *d)
     return sizeof *d + es__hot_words_memory_bytes(d->hot) + d->capacity * (sizeof(node) + sizeof(ts_record)) +
            (d->child_mask + 1) * (sizeof(uint64_t) + sizeof(int32_t)) +
            d->committed_cap * (sizeof(int32_t) + sizeof(uint32_t) + sizeof(float)) +
-           (d->cfg.alphabet_size + 2 * d->cfg.beam_width) * sizeof(int32_t) + 2 * d->active_capacity * sizeof(sort_key) +
+           (d->cfg.alphabet_size + 2 * d->cfg.beam_width) * sizeof(int32_t) + d->cfg.beam_width * sizeof(float) +
+           2 * d->active_capacity * sizeof(sort_key) +
            3 * d->active_capacity * sizeof(int32_t) +
            d->cfg.alphabet_size * (sizeof(double) + 2 * sizeof(int32_t) + sizeof(float)) +
            (d->lm == NULL ? 0
@@ -972,6 +981,15 @@ static size_t prune_classes(es_ctc_decoder *d)
                     break;
             }
         }
+    } else if (n > 1) {
+        /* Likeliest first, so that strong children raise the beam floor early (see
+         * decode_frame); the order of the classes does not change the results as long as
+         * each keeps its side of the blank: a node's nb part only gets contributions in the
+         * pass of its own label, its b part only in the blank's, and same-label nodes are
+         * still created in rank order. */
+        size_t b = (size_t)c->blank_index;
+        merge_sort(d->classes, d->class_tmp, b, class_before, d->probs);
+        merge_sort(d->classes + b + 1, d->class_tmp, n - b - 1, class_before, d->probs);
     }
     for (size_t k = 0; k < len; k++) {
         int32_t cls = d->classes[k];
@@ -1026,18 +1044,27 @@ static int32_t common_stem(es_ctc_decoder *d)
     const size_t live = d->num_results;
     if (live == 0)
         return NONE;
-    /* The lowest common ancestor of the beam. */
+    /* The lowest common ancestor of the beam. The paths walked so far are stamped: each
+     * prefix walks up only to the first stamped node, where it meets them; that node is the
+     * new ancestor when it lies on the chain from the current one to the top (not deeper),
+     * so the walks cover the union of the paths, not the sum of their lengths. */
+    if (++d->stamp == 0) { /* wrapped: no node may keep a stale stamp */
+        for (size_t k = 0; k < d->node_bump; k++)
+            nodes[k].stamp = 0;
+        d->stamp = 1;
+    }
+    const uint32_t stamp = d->stamp;
     int32_t lca = d->prefixes[0];
+    for (int32_t x = lca; x != NONE && nodes[x].stamp != stamp; x = x == d->top ? NONE : nodes[x].parent)
+        nodes[x].stamp = stamp;
     for (size_t i = 1; i < live && lca != d->top; i++) {
         int32_t x = d->prefixes[i];
-        while (nodes[x].depth > nodes[lca].depth)
+        while (nodes[x].stamp != stamp) {
+            nodes[x].stamp = stamp;
             x = nodes[x].parent;
-        while (nodes[lca].depth > nodes[x].depth)
-            lca = nodes[lca].parent;
-        while (x != lca) {
-            x = nodes[x].parent;
-            lca = nodes[lca].parent;
         }
+        if (nodes[x].depth < nodes[lca].depth)
+            lca = x;
     }
     size_t depth = nodes[lca].depth;
     /* The deepest record every history shares, at most at the ancestor's depth. */
@@ -1153,10 +1180,38 @@ static void commit_to(es_ctc_decoder *d, int32_t top)
     d->top = top;
 }
 
+static void sift_down(float *h, size_t n, size_t i, float v);
+
+/* A node that joined this frame's active set will end it with a score >= v: v replaces the
+ * floor heap's least entry when larger, which raises the floor. */
+static void raise_floor(es_ctc_decoder *d, float v)
+{
+    if (!(v > d->floor_heap[0]))
+        return;
+    sift_down(d->floor_heap, d->cfg.beam_width, 0, v);
+    d->beam_floor = d->floor_heap[0];
+}
+
+/* Puts v at i of the min-heap h of n entries and moves it down to its place. */
+static void sift_down(float *h, size_t n, size_t i, float v)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && h[l] < v)
+            m = l;
+        if (l + 1 < n && h[l + 1] < (m == i ? v : h[m]))
+            m = l + 1;
+        if (m == i)
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = v;
+}
+
 /* Prefix pi and a non-blank class: the repeat into itself, and the extension into its child
- * (not created below beam_floor, where only a child in the beam needs it). */
-static inline void visit(es_ctc_decoder *d, int32_t pi, int32_t cls, float lp, uint32_t t, double max_term,
-                         float beam_floor)
+ * (not created below the beam floor, where only a child in the beam needs it). */
+static inline void visit(es_ctc_decoder *d, int32_t pi, int32_t cls, float lp, uint32_t t, double max_term)
 {
     node *nodes = d->nodes;
     node *p = &nodes[pi];
@@ -1174,6 +1229,8 @@ static inline void visit(es_ctc_decoder *d, int32_t pi, int32_t cls, float lp, u
         v = lp + p->score;
     }
     int32_t ci;
+    int joined = 0;
+    const float beam_floor = d->beam_floor;
     if (beam_floor > NEG_INF && (v <= NEG_INF || (float)((double)v + max_term) < beam_floor)) {
         /* Creation order, and so the serials' order, is unchanged by the nodes not created. */
         if (p->beam_children == 0)
@@ -1182,7 +1239,7 @@ static inline void visit(es_ctc_decoder *d, int32_t pi, int32_t cls, float lp, u
         if (ci == NONE || !nodes[ci].active)
             return;
     } else {
-        ci = get_child(d, pi, cls);
+        ci = get_child(d, pi, cls, &joined);
         if (ci == NONE)
             return;
     }
@@ -1194,6 +1251,8 @@ static inline void visit(es_ctc_decoder *d, int32_t pi, int32_t cls, float lp, u
     if (child->nb_cur < v)
         set_pending(d, child, p->timesteps, t, lp);
     child->nb_cur = log_sum_exp(child->nb_cur, v);
+    if (joined)
+        raise_floor(d, child->nb_cur);
 }
 
 /* One frame (DecoderState::next for one time step). The input is already checked. */
@@ -1247,14 +1306,39 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
         min_cutoff = mc <= -(double)FLT_MAX ? NEG_INF : (float)mc;
         full_beam = d->num_prefixes == c->beam_width;
     }
-    /* An exact skip (not DeepSpeech's, same results): when the beam is full and the blank is
-     * visited, every prefix ends the frame with at least its score + ln P(blank), so the
-     * beam's last score will be >= beam_floor. A child that is not in the tree yet (or dead)
-     * gets its only contribution from its parent; below beam_floor it would be created only
-     * to be pruned, so it is not created. Existing live children are always updated. */
-    float beam_floor = NEG_INF;
-    if (d->num_prefixes == c->beam_width && d->blank_visited)
-        beam_floor = d->class_log_prob[blank] + nodes[d->prefixes[d->num_prefixes - 1]].score;
+    /* An exact skip (not DeepSpeech's, same results). Every node active at the end of the
+     * frame is ranked by a score that only grows during the frame (log_sum_exp >= either
+     * argument), so a lower bound of it is known early: for a prefix of the beam when the
+     * blank is visited, its score + ln P(blank); for a child that joins the active set, its
+     * score right after it joined. The floor heap keeps the beam_width largest such bounds,
+     * one per node (-inf until there are that many): at least beam_width distinct nodes
+     * end the frame at or above its least entry, d->beam_floor. A child that is not in the
+     * tree yet (or dead) gets its only contribution from its parent; strictly below the
+     * floor it would be created only to be pruned, so it is not created (the serials of the
+     * others keep their order). Existing live children are always updated. */
+    const size_t beam = c->beam_width, np = d->num_prefixes;
+    const float lp_blank = d->class_log_prob[blank];
+    /* with a full beam and a scorer, the blank loop below stops at min_cutoff */
+    const int blank_bounds = np > 0 && d->blank_visited && !(full_beam && lp_blank + nodes[d->prefixes[np - 1]].score < min_cutoff);
+    /* Without a scorer every prefix ending with a label also gets its repeat, nb_prev + ln P
+     * of that label, when all classes are visited (below: visit's first step). */
+    const int repeat_bounds = d->lm == NULL && num_classes == n;
+    float *heap = d->floor_heap;
+    for (size_t j = 0; j < beam; j++) { /* ascending when only the blank counts: a min-heap */
+        const size_t i = beam - 1 - j;
+        heap[j] = NEG_INF;
+        if (i >= np)
+            continue;
+        const node *p = &nodes[d->prefixes[i]];
+        if (blank_bounds)
+            heap[j] = lp_blank + p->score;
+        if (repeat_bounds && p->character >= 0 && d->class_log_prob[p->character] + p->nb_prev > heap[j])
+            heap[j] = d->class_log_prob[p->character] + p->nb_prev;
+    }
+    if (repeat_bounds)
+        for (size_t j = beam / 2; j-- > 0;)
+            sift_down(heap, beam, j, heap[j]);
+    d->beam_floor = heap[0];
     const double gain = d->hot_active ? es__hot_words_max_gain(d->hot) : 0.0;
     /* The largest term an extension into a new child can get: the hot-word gain, plus at a
      * space beta (alpha * ln P <= 0 when alpha >= 0; a negative alpha disables the skip). */
@@ -1299,11 +1383,11 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
                 stop = 1;
                 break;
             }
-            if (beam_floor > NEG_INF && (float)((double)(lp + p->score) + max_term) < beam_floor)
+            if (d->beam_floor > NEG_INF && (float)((double)(lp + p->score) + max_term) < d->beam_floor)
                 break; /* this prefix and every later one: below the floor */
             if (p->score <= NEG_INF)
                 continue;
-            visit(d, d->prefixes[i], cls, lp, t, max_term, beam_floor);
+            visit(d, d->prefixes[i], cls, lp, t, max_term);
         }
         if (stop || i == d->num_prefixes)
             continue;
@@ -1331,7 +1415,7 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
                 break;
             if (p->score <= NEG_INF)
                 continue;
-            visit(d, d->prefixes[j], cls, lp, t, max_term, beam_floor);
+            visit(d, d->prefixes[j], cls, lp, t, max_term);
         }
     }
     for (size_t i = 0; i < d->num_prefixes; i++) {
