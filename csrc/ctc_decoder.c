@@ -56,6 +56,7 @@ typedef struct {
     int32_t next_free;    /* free-list link while in the pool */
     int32_t num_children; /* children still in the tree (live or dead) */
     int32_t beam_children; /* while in the beam: its children in the beam at the frame's start */
+    uint64_t beam_labels;  /* while in the beam: bit (label % 64) set for each of those children */
     int32_t character; /* -1 at the root */
     int32_t timesteps; /* record of the last label's timestep; NONE: empty history */
     int32_t pending;   /* while has_pending: the parent's record the winning extension came from */
@@ -129,6 +130,7 @@ struct es_ctc_decoder {
     float *floor_heap;    /* beam_width: a min-heap, see decode_frame's beam floor */
     float beam_floor;     /* this frame: the heap's least entry, or -inf (no skip) */
     uint32_t stamp;       /* common_stem's walk counter (nodes start at 0) */
+    size_t lca_hint;      /* common_stem: the rank that last raised the common ancestor */
     int32_t *sort_tmp;   /* active_capacity */
     double *probs;       /* alphabet_size: this frame as probabilities */
     int32_t *classes;    /* alphabet_size: classes visited this frame, in visiting order */
@@ -1057,14 +1059,20 @@ static int32_t common_stem(es_ctc_decoder *d)
     int32_t lca = d->prefixes[0];
     for (int32_t x = lca; x != NONE && nodes[x].stamp != stamp; x = x == d->top ? NONE : nodes[x].parent)
         nodes[x].stamp = stamp;
-    for (size_t i = 1; i < live && lca != d->top; i++) {
+    /* The rank that raised it last time first: the beam changes slowly, so when no stem
+     * can be committed this usually reaches the top at once (any order gives the same). */
+    const size_t hint = d->lca_hint < live ? d->lca_hint : 0;
+    for (size_t k = 0; k < live && lca != d->top; k++) {
+        const size_t i = k == 0 ? hint : k <= hint ? k - 1 : k;
         int32_t x = d->prefixes[i];
         while (nodes[x].stamp != stamp) {
             nodes[x].stamp = stamp;
             x = nodes[x].parent;
         }
-        if (nodes[x].depth < nodes[lca].depth)
+        if (nodes[x].depth < nodes[lca].depth) {
             lca = x;
+            d->lca_hint = i;
+        }
     }
     size_t depth = nodes[lca].depth;
     /* The deepest record every history shares, at most at the ancestor's depth. */
@@ -1233,7 +1241,9 @@ static inline void visit(es_ctc_decoder *d, int32_t pi, int32_t cls, float lp, u
     const float beam_floor = d->beam_floor;
     if (beam_floor > NEG_INF && (v <= NEG_INF || (float)((double)v + max_term) < beam_floor)) {
         /* Creation order, and so the serials' order, is unchanged by the nodes not created. */
-        if (p->beam_children == 0)
+        /* Only a child in the beam can be active here: this visit is the only one that
+         * could have created the child in this frame. */
+        if (!(p->beam_labels >> ((uint32_t)cls & 63u) & 1u))
             return;
         ci = find_child(d, pi, cls);
         if (ci == NONE || !nodes[ci].active)
@@ -1287,11 +1297,14 @@ static es_status decode_frame(es_ctc_decoder *d, const float *row)
     for (size_t i = 0; i < d->num_prefixes; i++) {
         mark_active(d, d->prefixes[i]);
         nodes[d->prefixes[i]].beam_children = 0;
+        nodes[d->prefixes[i]].beam_labels = 0;
     }
     for (size_t i = 0; i < d->num_prefixes; i++) {
         int32_t parent = nodes[d->prefixes[i]].parent;
-        if (parent != NONE && nodes[parent].active)
+        if (parent != NONE && nodes[parent].active) {
             nodes[parent].beam_children++;
+            nodes[parent].beam_labels |= (uint64_t)1 << ((uint32_t)nodes[d->prefixes[i]].character & 63u);
+        }
     }
 
     /* With a scorer, DeepSpeech cuts extensions that cannot reach the beam (the prefixes are
