@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import edgestt
 from edgestt.decoder import CTCDecoder
 
-from test_decoder_lm import ALPHABET, ARPA, random_probs, spell, the_cap_sat
+from test_decoder_lm import ALPHABET, ARPA, assert_streaming_equals_one_shot, random_probs, spell, the_cap_sat
 
 
 @pytest.fixture(scope="module")
@@ -187,15 +187,7 @@ def test_streaming_equals_one_shot_with_hot_words(lm, seed, cuts, use_lm, beam, 
     dec = CTCDecoder(ALPHABET, beam_width=beam, lm=lm if use_lm else None)
     dec.add_hot_word("cat", boost)
     dec.add_hot_word("the pest", 2.0)
-    one = dec.decode_beams(m)
-    with dec.stream() as s:
-        bounds = sorted(set([0, 30] + cuts))
-        for a, b in zip(bounds, bounds[1:]):
-            s.feed(m[a:b])
-            s.partial()
-        best = s.finish()
-        assert s.beams() == one
-    assert best == one[0]
+    assert_streaming_equals_one_shot(dec, m, cuts)
 
 
 def test_bad_hot_words():

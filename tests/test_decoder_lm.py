@@ -158,15 +158,7 @@ def test_streaming_equals_one_shot_with_lm(lm, seed, cuts, lexicon, beam):
     rng = np.random.default_rng(seed)
     m = random_probs(rng, 30, len(ALPHABET) + 1)
     dec = CTCDecoder(ALPHABET, beam_width=beam, lm=lm, lexicon=lexicon)
-    one = dec.decode_beams(m)
-    with dec.stream() as s:
-        bounds = sorted(set([0, 30] + cuts))
-        for a, b in zip(bounds, bounds[1:]):
-            s.feed(m[a:b])
-            s.partial()
-        best = s.finish()
-        assert s.beams() == one
-    assert best == one[0]
+    assert_streaming_equals_one_shot(dec, m, cuts)
 
 
 def test_lm_for_another_alphabet(tmp_path, lm):
@@ -190,3 +182,18 @@ def test_lm_config_errors(lm):
         CTCDecoder(ALPHABET, lm="lm.arpa")
     with pytest.raises(edgestt.errors.InvalidConfig, match="lm_alpha"):
         CTCDecoder(ALPHABET, lm=lm, alpha=math.inf)
+
+
+def assert_streaming_equals_one_shot(dec, m, cuts):
+    """Feeds m to a stream in the pieces the cut points make (partial() after each), checks
+    that the beams and the best result equal the one-shot decode's, and returns the best."""
+    one = dec.decode_beams(m)
+    with dec.stream() as s:
+        bounds = sorted(set([0, m.shape[0]] + [c for c in cuts if c < m.shape[0]]))
+        for a, b in zip(bounds, bounds[1:]):
+            s.feed(m[a:b])
+            s.partial()
+        best = s.finish()
+        assert s.beams() == one
+    assert best == one[0]
+    return best

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from edgestt._native import lib
 from edgestt.decoder import CTCDecoder
+from test_decoder_lm import assert_streaming_equals_one_shot
 
 ALPHABET = " abcdefghijklmnopqrstuvwxyz'"
 BLANK = len(ALPHABET)
@@ -69,15 +70,7 @@ def test_streaming_equals_one_shot_across_commits(seed, cuts, beam):
     m = speech_like(rng, sentence, noise=0.3)
     dec = CTCDecoder(ALPHABET, beam_width=beam)
     dec.add_hot_word("lazy dog", 2.0)
-    one = dec.decode_beams(m)
-    with dec.stream() as s:
-        bounds = sorted(set([0, m.shape[0]] + [c for c in cuts if c < m.shape[0]]))
-        for a, b in zip(bounds, bounds[1:]):
-            s.feed(m[a:b])
-            s.partial()
-        best = s.finish()
-        assert s.beams() == one
-    assert best == one[0]
+    best = assert_streaming_equals_one_shot(dec, m, cuts)
     assert [w.text for w in best.words] == best.text.split()
 
 
@@ -100,13 +93,5 @@ def test_streaming_equals_one_shot_across_commits_with_lm(tmp_path_factory, seed
     m = speech_like(rng, sentence, noise=0.3)
     dec = CTCDecoder(ALPHABET, beam_width=beam, lm=lm, alpha=0.5, beta=1.0)
     dec.add_hot_word("wizards", 1.0)
-    one = dec.decode_beams(m)
-    with dec.stream() as s:
-        bounds = sorted(set([0, m.shape[0]] + [c for c in cuts if c < m.shape[0]]))
-        for a, b in zip(bounds, bounds[1:]):
-            s.feed(m[a:b])
-            s.partial()
-        best = s.finish()
-        assert s.beams() == one
-    assert best == one[0]
+    best = assert_streaming_equals_one_shot(dec, m, cuts)
     assert best.text.split() == sentence.split()
