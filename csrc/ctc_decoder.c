@@ -1778,3 +1778,103 @@ es_status es_ctc_greedy(const float *frames, size_t num_frames, size_t num_class
     *out_length = len;
     return len > capacity ? ES_ERR_BUFFER_TOO_SMALL : ES_OK;
 }
+
+/* ---------------------------------------------------------------- copying a search */
+
+/* Whether two decoders decode alike: the same config (the labels by their copied bytes, the
+ * effective pool size, the same LM object and rounded weights) and the same hot phrases, in
+ * the same order (the automaton states stored in the nodes are indices into it). */
+static int same_setup(const es_ctc_decoder *a, const es_ctc_decoder *b)
+{
+    const es_ctc_decoder_config *x = &a->cfg, *y = &b->cfg;
+    if (x->alphabet_size != y->alphabet_size || x->blank_index != y->blank_index ||
+        x->space_index != y->space_index || x->beam_width != y->beam_width || x->cutoff_prob != y->cutoff_prob ||
+        x->cutoff_top_n != y->cutoff_top_n || x->input != y->input ||
+        x->start_blank_threshold != y->start_blank_threshold || a->capacity != b->capacity || a->lm != b->lm ||
+        a->committed_cap != b->committed_cap)
+        return 0;
+    if (a->lm != NULL) {
+        if (x->lexicon != y->lexicon || a->alpha != b->alpha || a->beta != b->beta)
+            return 0;
+        size_t n = x->alphabet_size;
+        if (memcmp(a->label_len, b->label_len, n * sizeof *a->label_len) != 0 ||
+            memcmp(a->label_off, b->label_off, n * sizeof *a->label_off) != 0)
+            return 0;
+        size_t bytes = 0;
+        for (size_t c = 0; c < n; c++)
+            bytes += a->label_len[c];
+        if (memcmp(a->label_bytes, b->label_bytes, bytes) != 0)
+            return 0;
+    }
+    size_t phrases = es__hot_words_count(a->hot);
+    if (phrases != es__hot_words_count(b->hot))
+        return 0;
+    for (size_t i = 0; i < phrases; i++) {
+        size_t na, nb;
+        double ba, bb;
+        const int32_t *pa = es__hot_words_phrase(a->hot, i, &na, &ba);
+        const int32_t *pb = es__hot_words_phrase(b->hot, i, &nb, &bb);
+        if (na != nb || ba != bb || memcmp(pa, pb, na * sizeof *pa) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+es_status es_ctc_decoder_copy_state(es_ctc_decoder *dst, const es_ctc_decoder *src)
+{
+    if (dst == NULL || src == NULL)
+        return ES_ERR_NULL_ARGUMENT;
+    if (dst == src)
+        return ES_OK;
+    if (!same_setup(dst, src))
+        return ES_ERR_INVALID_ARGUMENT;
+    /* Empty dst's child table by its own nodes in the tree (as reset does), then take src's
+     * entries at the same slots: with the same hash and probing the tables are then equal. */
+    for (size_t i = 1; i < dst->node_bump; i++)
+        if (dst->nodes[i].in_tree) {
+            dst->child_key[dst->nodes[i].slot] = 0;
+            dst->nodes[i].in_tree = 0;
+        }
+    /* Nodes and records never used since the reset ([bump, capacity)) are initialised when
+     * taken, so only the used ranges are copied; free-list links live inside them. */
+    memcpy(dst->nodes, src->nodes, src->node_bump * sizeof *src->nodes);
+    for (size_t i = 1; i < src->node_bump; i++)
+        if (src->nodes[i].in_tree) {
+            uint32_t s = src->nodes[i].slot;
+            dst->child_key[s] = src->child_key[s];
+            dst->child_node[s] = src->child_node[s];
+        }
+    memcpy(dst->records, src->records, src->record_bump * sizeof *src->records);
+    dst->top = src->top;
+    dst->node_free_head = src->node_free_head;
+    dst->node_bump = src->node_bump;
+    dst->nodes_free = src->nodes_free;
+    dst->record_free_head = src->record_free_head;
+    dst->record_bump = src->record_bump;
+    dst->records_free = src->records_free;
+    dst->committed_len = src->committed_len;
+    dst->committed_total = src->committed_total;
+    memcpy(dst->committed_tokens, src->committed_tokens, src->committed_len * sizeof *src->committed_tokens);
+    memcpy(dst->committed_steps, src->committed_steps, src->committed_len * sizeof *src->committed_steps);
+    memcpy(dst->committed_log_probs, src->committed_log_probs, src->committed_len * sizeof *src->committed_log_probs);
+    memcpy(dst->prefixes, src->prefixes, src->num_prefixes * sizeof *src->prefixes);
+    dst->num_prefixes = src->num_prefixes;
+    dst->num_results = src->num_results;
+    dst->num_active = 0; /* between frames: empty in both */
+    dst->stamp = src->stamp;
+    dst->next_serial = src->next_serial;
+    dst->frames = src->frames;
+    dst->started = src->started;
+    dst->finished = src->finished;
+    dst->hot_active = src->hot_active;
+    dst->hot_oov_ln = src->hot_oov_ln; /* a function of the (same) LM */
+    dst->hot_oov_known = src->hot_oov_known;
+    /* The ranking cache (with an LM): tail terms are cached in the nodes, copied above. */
+    dst->ranked_valid = src->ranked_valid;
+    if (src->lm != NULL && src->ranked_valid) {
+        memcpy(dst->ranked, src->ranked, src->num_results * sizeof *src->ranked);
+        memcpy(dst->ranked_score, src->ranked_score, src->num_results * sizeof *src->ranked_score);
+    }
+    /* The rest (keys, buckets, floor heap, class tables, probs) is scratch of one frame. */
+    return ES_OK;
+}

@@ -483,6 +483,15 @@ size_t es_ctc_decoder_nodes_in_use(const es_ctc_decoder *d);
 es_status es_ctc_decoder_pop_committed(es_ctc_decoder *d, int32_t *tokens, uint32_t *timesteps, float *log_probs,
                                        size_t capacity, size_t *out_count);
 
+/* Makes dst's search state equal to src's (prefix tree, histories, beam, committed labels
+ * not yet popped, frame count, finished or not), so that feeding both the same frames gives
+ * the same results: a fork of a running decode, e.g. to read a partial result after frames
+ * that may still change without disturbing the live stream. dst must have been made with an
+ * equal config (the same LM object, labels, weights, effective max_prefixes) and hold the
+ * same hot words in the same order, else ES_ERR_INVALID_ARGUMENT and dst is unchanged. No
+ * allocation; the cost is bounded by max_prefixes, not by the frames fed. */
+es_status es_ctc_decoder_copy_state(es_ctc_decoder *dst, const es_ctc_decoder *src);
+
 /* Greedy (best path) decoding: the arg-max class of each frame (ties to the smaller index),
  * repeats merged, blanks dropped. timesteps[i] is the frame where token i started (may be
  * NULL). At most num_frames tokens; ES_ERR_BUFFER_TOO_SMALL with *out_length = the length
