@@ -117,6 +117,14 @@ class _Committed:
                             self.tokens[k:], self.steps[k:], self.log_probs[k:])
         return self._frozen
 
+    def copy(self) -> "_Committed":
+        """An independent copy (the cached text and tuples are immutable: shared)."""
+        other = _Committed()
+        other.tokens, other.steps, other.log_probs = list(self.tokens), list(self.steps), list(self.log_probs)
+        other.closed, other.text, other.words = self.closed, self.text, list(self.words)
+        other._frozen = self._frozen
+        return other
+
     def extend(self, owner: "CTCDecoder", tokens, steps, log_probs) -> None:
         self._frozen = None
         self.tokens.extend(tokens)
@@ -149,6 +157,7 @@ class _Search(NativeObject):
         self._token_log_probs = ffi.new("float[]", 1)
         self._hot_words: Dict[str, float] = {}
         self._committed = _Committed()
+        self._committed_shared = False  # _committed is another stream's (copy_to): copy before extending
         self._apply_settings()
 
     def _apply_settings(self) -> None:
@@ -186,11 +195,15 @@ class _Search(NativeObject):
         tokens, steps, log_probs = ffi.new("int32_t[]", n), ffi.new("uint32_t[]", n), ffi.new("float[]", n)
         count = ffi.new("size_t *")
         check(lib.es_ctc_decoder_pop_committed(handle, tokens, steps, log_probs, n, count))
+        if self._committed_shared:
+            self._committed = self._committed.copy()
+            self._committed_shared = False
         self._committed.extend(self._owner, tokens[0:n], steps[0:n], log_probs[0:n])
 
     def _reset(self) -> None:
         lib.es_ctc_decoder_reset(self._live())
         self._committed = _Committed()
+        self._committed_shared = False
 
     def _finish(self) -> None:
         check(lib.es_ctc_decoder_finish(self._live()), context="finish")
@@ -255,6 +268,30 @@ class DecoderStream(_Search):
     def reset(self) -> None:
         """Forget all input."""
         self._reset()
+
+    def copy_to(self, other: "DecoderStream") -> None:
+        """Make other's search equal to this one's, so that other.feed(x) then gives what this
+        stream would give after feed(x), while this stream stays as it is: e.g. to read a
+        partial result over frames that may still change. Reuse one `other` (no allocation):
+        the cost is bounded by the decoder's pool size (max_prefixes), not by the stream's
+        length. other must come from the same CTCDecoder with the same hot words and weights
+        (e.g. both made by stream() with no change in between), else InvalidArgument."""
+        if not isinstance(other, DecoderStream):
+            raise errors.InvalidArgument(f"copy_to needs a DecoderStream, got {type(other).__name__}")
+        if other is self:
+            return
+        if other._owner.lm is not self._owner.lm or other._owner.num_classes != self._owner.num_classes:
+            raise errors.InvalidArgument("copy_to needs a stream of a decoder with the same alphabet and LM")
+        status = lib.es_ctc_decoder_copy_state(other._live(), self._live())
+        if status == lib.ES_ERR_INVALID_ARGUMENT:
+            raise errors.InvalidArgument(
+                "copy_to needs a stream with the same decoder settings, hot words (in the same order) and weights"
+            )
+        check(status, context="copy_to")
+        # The labels popped so far are shared until other pops its own.
+        other._committed = self._committed
+        other._committed_shared = True
+        self._committed_shared = True
 
     @property
     def num_frames(self) -> int:
