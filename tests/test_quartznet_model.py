@@ -131,3 +131,39 @@ def test_streaming_options_through_model():
     assert texts[5.0] and texts[3.0] and texts[5.0] != texts[3.0]  # other windows, other frames
     with pytest.raises(edgestt.InvalidConfig):
         Model(DATA / "quartznet_nemo_fixture.tflite", window_seconds=0.5, hop_seconds=1.0)
+
+
+@pytest.mark.parametrize("hot", [False, True])
+def test_partial_equals_decoding_all_final_frames_and_pending(model, hot):
+    """A partial (made by copying the live search and decoding the pending frames in a scratch
+    stream) equals the plain definition: all final frames so far + the pending ones decoded
+    from scratch by a new stream, at several points of a ~12 s stream."""
+    _name, m = model
+    if hot:
+        m.add_hot_word("the", 2.0)
+    try:
+        x = np.concatenate([pcm16(p) for p in sorted(DATA.glob("synth_*.wav"))])
+        f = m._family
+        session = f.new_session(streaming=True)  # the reference's own copy of the frames
+        final = []
+        checked = 0
+        with m.stream() as s:
+            for i in range(0, x.size, 16000):
+                chunk = x[i: i + 16000]
+                s.feed(chunk)
+                final.append(session.accept(chunk.astype(np.float32) / 32768))
+                pending = session.pending()
+                got = s.partial_with_metadata(3)
+                with m._decoder_for_new_streams().stream() as reference:
+                    reference.feed(np.concatenate(final + [pending]))
+                    if reference.num_frames == 0:
+                        assert got.transcripts == ()
+                        continue
+                    want = s._metadata(reference.beams(3))
+                assert got == want
+                checked += pending.shape[0] > 0
+            s.finish()
+        assert checked >= 5  # most points had pending frames
+    finally:
+        if hot:
+            m.erase_hot_word("the")

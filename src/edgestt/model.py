@@ -389,8 +389,10 @@ class Stream:
         self._decoder = decoder
         self._search: Optional[DecoderStream] = decoder.stream()
         self._session = self._family.new_session(streaming=streaming)
-        # Families with tentative frames re-decode [final frames + pending] for partials.
-        self._history: Optional[List[np.ndarray]] = [] if self._family.has_pending else None
+        # Families with tentative frames: a partial copies the live search into this scratch
+        # stream (made at the first such partial, reused) and decodes the pending frames there,
+        # at a cost bounded by the decoder's pools, not by the stream's length.
+        self._scratch: Optional[DecoderStream] = None
         self._fed = 0
         self._finished = False
 
@@ -412,8 +414,6 @@ class Stream:
     def _decode(self, rows: np.ndarray) -> None:
         if rows.shape[0]:
             self._search.feed(rows)
-            if self._history is not None:
-                self._history.append(rows)
 
     # ---- results
     def partial(self) -> str:
@@ -424,15 +424,15 @@ class Stream:
     def partial_with_metadata(self, num_results: int = 1) -> Metadata:
         self._check_open("partial")
         pending = self._session.pending()
-        if pending is None or pending.shape[0] == 0 or self._history is None:
+        if pending is None or pending.shape[0] == 0:
             if self._search.num_frames == 0:
                 return Metadata(())
             return self._metadata(self._search.beams(num_results))
-        with self._decoder.stream() as scratch:
-            for rows in self._history:
-                scratch.feed(rows)
-            scratch.feed(pending)
-            return self._metadata(scratch.beams(num_results))
+        if self._scratch is None:
+            self._scratch = self._decoder.stream()
+        self._search.copy_to(self._scratch)
+        self._scratch.feed(pending)
+        return self._metadata(self._scratch.beams(num_results))
 
     def finish(self) -> str:
         """End of the utterance: the best transcript. The stream cannot be fed afterwards."""
@@ -481,7 +481,9 @@ class Stream:
             self._search = None
         if self._session is not None and hasattr(self._session, "close"):
             self._session.close()
-        self._history = None
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
 
     def close(self) -> None:
         """Discard the stream without decoding (idempotent), as DS_FreeStream."""
