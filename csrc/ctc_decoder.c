@@ -1862,6 +1862,7 @@ es_status es_ctc_decoder_copy_state(es_ctc_decoder *dst, const es_ctc_decoder *s
     dst->num_results = src->num_results;
     dst->num_active = 0; /* between frames: empty in both */
     dst->stamp = src->stamp;
+    dst->lca_hint = src->lca_hint; /* a search-order hint only, copied for equal work */
     dst->next_serial = src->next_serial;
     dst->frames = src->frames;
     dst->started = src->started;
