@@ -78,8 +78,11 @@ def test_stream_partials_and_finish(model):
 
 
 def test_long_audio_stream(model):
-    """~12 s (several windows): the stream decodes the frames of the family's buffered session."""
-    _name, m = model
+    """~12 s (several windows), exact_final off: the stream decodes the frames of the family's
+    buffered session."""
+    name, _ = model
+    m = Model(DATA / name, exact_final=False)
+    m.beam_width = 16
     x = np.concatenate([pcm16(p) for p in sorted(DATA.glob("synth_*.wav"))])
     f = m._family
     session = f.new_session()
@@ -121,7 +124,7 @@ def test_streaming_options_through_model():
     texts = {}
     for window in (5.0, 3.0):
         with Model(DATA / "quartznet_nemo_fixture.tflite", num_threads=1, window_seconds=window,
-                   hop_seconds=0.5) as m:
+                   hop_seconds=0.5, exact_final=False) as m:
             m.beam_width = 16
             assert m.info()["window_seconds"] == pytest.approx(window)
             assert m.info()["hop_seconds"] == pytest.approx(0.5)
@@ -167,3 +170,46 @@ def test_partial_equals_decoding_all_final_frames_and_pending(model, hot):
     finally:
         if hot:
             m.erase_hot_word("the")
+
+
+def long_recording():
+    """11.5 s: longer than a 5 s streaming window, so window edges change frames."""
+    return np.concatenate([edgestt.load_audio(DATA / f"synth_{n}.wav", 16000)
+                           for n in ("en_us", "en_gb_f", "en_scotland")])
+
+
+@pytest.mark.parametrize("oneshot", [{}, {"oneshot_window_seconds": 4.0, "oneshot_hop_seconds": 3.0}])
+def test_streamed_final_equals_stt_on_a_long_recording(model, oneshot):
+    """exact_final (the default): whatever the chunking, finish() gives stt()'s candidates,
+    also when stt() itself runs several one-shot windows; partials still come on the way."""
+    name, m = model
+    path = DATA / name
+    x = long_recording()
+    with Model(path, **oneshot) as exact:
+        exact.beam_width = 16
+        want = exact.stt_with_metadata(x, 3)
+        rng = np.random.default_rng(len(name))
+        with exact.stream() as s:
+            i, partials = 0, 0
+            while i < len(x):
+                n = int(rng.integers(50, 30000))
+                s.feed(x[i:i + n])
+                i += n
+                partials += bool(s.partial())
+            got = s.finish_with_metadata(3)
+    assert got == want and partials > 0
+
+
+def test_windowed_final_when_exact_final_is_off(model):
+    """exact_final=False: the final transcript is the streaming windows' own (on this
+    random-weight model it differs from stt() on a recording longer than a window)."""
+    name, _ = model
+    x = long_recording()
+    with Model(DATA / name, exact_final=False) as windowed:
+        windowed.beam_width = 16
+        with windowed.stream() as s:
+            s.feed(x)
+            streamed = s.finish()
+        assert streamed != windowed.stt(x)
+    with pytest.raises(edgestt.errors.InvalidConfig, match="exact_final"):
+        Model(DATA / name, exact_final="yes")

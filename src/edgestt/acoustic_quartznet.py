@@ -43,6 +43,13 @@ audio gives other features in a 5 s window than in the whole utterance (quartzne
 new_session(streaming=False), what Model.stt uses, gives a session for a recording given
 whole: one run of the model over all of it, or, beyond `oneshot_window_seconds` (60 s), the
 same schedule with 60 s windows every 50 s, so memory stays bounded on long files.
+
+Final results (exact_final, default True). The windows' edge frames see less context than one
+run over the recording, so a stream's audio also goes through such a one-shot session (run as
+each 60 s window fills, and at finish) and a second search: Model's Stream returns that search's
+result at finish, which is exactly stt()'s on the same audio, and uses the short windows only
+for partial results. The price is the one-shot run at finish (latency) and its audio buffer (at
+most oneshot_window_seconds); exact_final=False makes the final result the windows' own.
 """
 from __future__ import annotations
 
@@ -138,7 +145,7 @@ class QuartzNetFamily(AcousticFamily):
 
     def _common_init(self, runtime: Runtime, io: ModelIO, metadata: Optional[dict], scores: TensorInfo,
                      window_seconds, hop_seconds, partial_interval_seconds, oneshot_window_seconds,
-                     oneshot_hop_seconds) -> None:
+                     oneshot_hop_seconds, exact_final) -> None:
         self.runtime = runtime
         self.metadata = metadata
         self._scores_index = scores.index
@@ -182,6 +189,9 @@ class QuartzNetFamily(AcousticFamily):
             raise errors.InvalidConfig(
                 f"partial_interval_seconds must be >= 0 or None, got {partial_interval_seconds!r}")
         self.partial_interval_seconds = partial_interval_seconds
+        if not isinstance(exact_final, bool):
+            raise errors.InvalidConfig(f"exact_final must be True or False, got {exact_final!r}")
+        self.exact_final = exact_final
 
     # ---- what subclasses provide
     def frontend(self):
@@ -287,7 +297,8 @@ class QuartzNetSignalFamily(QuartzNetFamily):
                  window_seconds: Optional[float] = None, hop_seconds: Optional[float] = None,
                  partial_interval_seconds=constants.QUARTZNET_PARTIAL_INTERVAL_SECONDS,
                  oneshot_window_seconds=constants.QUARTZNET_ONESHOT_WINDOW_SECONDS,
-                 oneshot_hop_seconds=constants.QUARTZNET_ONESHOT_HOP_SECONDS, **_other_families_options):
+                 oneshot_hop_seconds=constants.QUARTZNET_ONESHOT_HOP_SECONDS,
+                 exact_final: bool = constants.QUARTZNET_EXACT_FINAL, **_other_families_options):
         signal = _single_float_input(io, 2)
         if signal is None or len(io.inputs) != 1 or len(io.outputs) != 1:
             raise errors.ModelError(f"{runtime.name}: a {self.name} model has {self.expected}; found {io.describe()}")
@@ -303,7 +314,7 @@ class QuartzNetSignalFamily(QuartzNetFamily):
         self.min_units = self.units_per_frame
         self._input_index, self._input_position = signal.index, io.inputs.index(signal)
         self._common_init(runtime, io, metadata, io.outputs[0], window_seconds, hop_seconds,
-                          partial_interval_seconds, oneshot_window_seconds, oneshot_hop_seconds)
+                          partial_interval_seconds, oneshot_window_seconds, oneshot_hop_seconds, exact_final)
 
     def frontend(self):
         return _SignalFrontend()
@@ -363,7 +374,8 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
                  partial_interval_seconds=constants.QUARTZNET_PARTIAL_INTERVAL_SECONDS,
                  oneshot_window_seconds=constants.QUARTZNET_ONESHOT_WINDOW_SECONDS,
                  oneshot_hop_seconds=constants.QUARTZNET_ONESHOT_HOP_SECONDS,
-                 stream_normalization: Optional[str] = None, **_other_families_options):
+                 stream_normalization: Optional[str] = None,
+                 exact_final: bool = constants.QUARTZNET_EXACT_FINAL, **_other_families_options):
         feats = _single_float_input(io, 3)
         lengths = self._length_inputs(io, feats) if feats is not None else None
         if feats is None or lengths is None or len(io.outputs) != 1:
@@ -403,7 +415,7 @@ class QuartzNetLogMelFamily(QuartzNetFamily):
         self._input_index, self._input_position = feats.index, io.inputs.index(feats)
         self._length = lengths[0] if lengths else None
         self._common_init(runtime, io, metadata, io.outputs[0], window_seconds, hop_seconds,
-                          partial_interval_seconds, oneshot_window_seconds, oneshot_hop_seconds)
+                          partial_interval_seconds, oneshot_window_seconds, oneshot_hop_seconds, exact_final)
 
     @staticmethod
     def _feature_config(runtime: Runtime, preset: str, fields: Optional[dict]) -> FeatureConfig:

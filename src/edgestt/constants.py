@@ -82,6 +82,11 @@ QUARTZNET_STREAM_NORMALIZATION = "cumulative"
 QUARTZNET_ONESHOT_WINDOW_SECONDS = 60.0
 QUARTZNET_ONESHOT_HOP_SECONDS = 50.0
 
+#: A QuartzNet stream's final transcript is the one-shot one (Model.stt): its audio also goes
+#: through the one-shot window schedule, run as each long window fills and at finish. The
+#: streaming windows, whose edges see less context, then serve only the partial results.
+QUARTZNET_EXACT_FINAL = True
+
 #: Resampler filter, relative to the lower of the two Nyquist frequencies: flat up to the
 #: passband edge, attenuated by the stated dB from the stop-band edge (1.0: nothing aliases).
 RESAMPLE_PASSBAND_EDGE = 0.9

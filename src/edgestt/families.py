@@ -84,6 +84,10 @@ class AcousticFamily:
     #: Whether sessions may return tentative frames from pending(); when False the Stream
     #: keeps no history of final frames for re-decoding partial results.
     has_pending: bool = True
+    #: Whether a stream's final result comes from a second session on the one-shot schedule
+    #: (new_session(streaming=False)), so that finish() equals Model.stt() on the same audio,
+    #: while partial results come from the streaming session.
+    exact_final: bool = False
 
     sample_rate: int
     labels: Tuple[str, ...]

@@ -393,6 +393,12 @@ class Stream:
         # stream (made at the first such partial, reused) and decodes the pending frames there,
         # at a cost bounded by the decoder's pools, not by the stream's length.
         self._scratch: Optional[DecoderStream] = None
+        # Families whose streaming windows cannot equal a whole-recording run (QuartzNet): the
+        # audio also goes through a one-shot session and a second search, whose result finish()
+        # returns, so a stream's final transcript is exactly stt()'s.
+        self._exact: Optional[Tuple[object, DecoderStream]] = None
+        if streaming and self._family.exact_final:
+            self._exact = (self._family.new_session(streaming=False), decoder.stream())
         self._fed = 0
         self._finished = False
 
@@ -410,6 +416,10 @@ class Stream:
         rows = self._session.accept(samples)
         self._fed += samples.size
         self._decode(rows)
+        if self._exact is not None:
+            exact_rows = self._exact[0].accept(samples)
+            if exact_rows.shape[0]:
+                self._exact[1].feed(exact_rows)
 
     def _decode(self, rows: np.ndarray) -> None:
         if rows.shape[0]:
@@ -451,6 +461,13 @@ class Stream:
         self._model._live()
         self._finished = True
         try:
+            if self._exact is not None:
+                session, search = self._exact
+                rows = session.finish()
+                if rows.shape[0]:
+                    search.feed(rows)
+                search.finish()
+                return self._metadata(search.beams(num_results))
             self._decode(self._session.finish())
             self._search.finish()
             return self._metadata(self._search.beams(num_results))
@@ -484,6 +501,12 @@ class Stream:
         if self._scratch is not None:
             self._scratch.close()
             self._scratch = None
+        if self._exact is not None:
+            session, search = self._exact
+            search.close()
+            if hasattr(session, "close"):
+                session.close()
+            self._exact = None
 
     def close(self) -> None:
         """Discard the stream without decoding (idempotent), as DS_FreeStream."""
