@@ -27,7 +27,13 @@ setup(
     package_data={"edgestt": ["py.typed"]},
     setup_requires=["cffi>=1.15"],
     cffi_modules=["src/edgestt/_build_ffi.py:ffibuilder"],
-    install_requires=["cffi>=1.15", "numpy>=1.21"],
+    install_requires=[
+        "cffi>=1.15",
+        "numpy>=1.21",
+        # The model runtime, where LiteRT publishes wheels (64-bit x86 and ARM); on 32-bit ARM
+        # install tflite-runtime (needs numpy < 2) or tensorflow yourself.
+        'ai-edge-litert; platform_machine == "x86_64" or platform_machine == "aarch64" or platform_machine == "arm64"',
+    ],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", "ai-edge-litert", "librosa", "kenlm", "pyaudio", "webrtcvad-wheels",
                  "scipy", "soundfile"],

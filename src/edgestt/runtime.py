@@ -63,10 +63,10 @@ def interpreter_module() -> Tuple[object, str]:
         if hasattr(module, "Interpreter"):
             return module, name
         missing.append(f"{name} (no Interpreter)")
-    hints = "; or ".join(hint for _name, hint in _RUNTIMES)
+    others = " or ".join(f"`{hint}`" for _name, hint in _RUNTIMES[1:])
     raise errors.ModelError(
         "no TFLite runtime is installed: edgestt runs models with LiteRT. Install it with "
-        f"`{_RUNTIMES[0][1]}` (or `{hints}`). Tried: " + ", ".join(missing)
+        f"`{_RUNTIMES[0][1]}` (where LiteRT has no wheel, e.g. 32-bit ARM: {others}). Tried: " + ", ".join(missing)
     )
 
 
