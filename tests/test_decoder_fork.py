@@ -11,30 +11,9 @@ import edgestt
 from edgestt import errors
 from edgestt.decoder import CTCDecoder
 
-ALPHABET = " acehpst"
+from test_decoder_lm import ALPHABET, ARPA  # the LM suite's toy alphabet and bigram LM
+
 BLANK = len(ALPHABET)
-
-ARPA = """\\data\\
-ngram 1=7
-ngram 2=4
-
-\\1-grams:
--1.0\t</s>
--99\t<s>\t-0.5
--1.2\tthe\t-0.3
--1.5\tcat\t-0.2
--1.5\tcap\t-0.2
--1.6\tsat\t-0.1
--1.6\tpet\t-0.1
-
-\\2-grams:
--0.1\t<s> the
--0.1\tthe cat
--2.5\tthe cap
--0.2\tcat sat
-
-\\end\\
-"""
 
 
 @pytest.fixture(scope="module")
