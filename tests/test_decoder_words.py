@@ -9,6 +9,8 @@ import pytest
 import edgestt
 from edgestt.decoder import CTCDecoder, Word
 
+from test_decoder_lm import spell
+
 
 def peaky(sequence, classes, p=0.9):
     """One frame per entry: the given class with probability p, the rest spread evenly."""
@@ -114,17 +116,8 @@ ngram 2=3
 """
 
 
-def spell_ru(frames, alphabet=RU):
-    classes = len(alphabet) + 1
-    m = np.zeros((len(frames), classes))
-    for t, frame in enumerate(frames):
-        if isinstance(frame, str):
-            frame = {frame: 0.9}
-        rest = (1.0 - sum(frame.values())) / (classes - len(frame))
-        m[t, :] = rest
-        for label, p in frame.items():
-            m[t, classes - 1 if label == "_" else alphabet.index(label)] = p
-    return m.astype(np.float32)
+def spell_ru(frames):
+    return spell(frames, alphabet=RU)
 
 
 @pytest.fixture(scope="module")
