@@ -81,18 +81,18 @@ def test_long_audio_stream(model):
     """~12 s (several windows), exact_final off: the stream decodes the frames of the family's
     buffered session."""
     name, _ = model
-    m = Model(DATA / name, exact_final=False)
-    m.beam_width = 16
-    x = np.concatenate([pcm16(p) for p in sorted(DATA.glob("synth_*.wav"))])
-    f = m._family
-    session = f.new_session()
-    scores = np.concatenate([session.accept(x.astype(np.float32) / 32768), session.finish()])
-    with CTCDecoder(f.labels, blank_index=f.blank_index, beam_width=m.beam_width, input=f.output) as decoder:
-        want = decoder.decode(scores).text
-    with m.stream() as s:
-        for i in range(0, x.size, 16000):
-            s.feed(x[i: i + 16000])
-        md = s.finish_with_metadata()
+    x = long_recording()
+    with Model(DATA / name, exact_final=False) as m:
+        m.beam_width = 16
+        f = m._family
+        session = f.new_session()
+        scores = np.concatenate([session.accept(x), session.finish()])
+        with CTCDecoder(f.labels, blank_index=f.blank_index, beam_width=m.beam_width, input=f.output) as decoder:
+            want = decoder.decode(scores).text
+        with m.stream() as s:
+            for i in range(0, x.size, 16000):
+                s.feed(x[i: i + 16000])
+            md = s.finish_with_metadata()
     assert md.text == want
     assert md.transcripts[0].words[-1].end_time > 10.0
 
