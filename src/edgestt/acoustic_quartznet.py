@@ -50,6 +50,19 @@ each 60 s window fills, and at finish) and a second search: Model's Stream retur
 result at finish, which is exactly stt()'s on the same audio, and uses the short windows only
 for partial results. The price is the one-shot run at finish (latency) and its audio buffer (at
 most oneshot_window_seconds); exact_final=False makes the final result the windows' own.
+
+Lazy preview (exact_final). The short windows exist only for partial results, so such a
+stream's window session is lazy (BufferedSession(lazy=True)): feed() buffers its input and runs
+no short window until the first partial is asked for; that partial runs the windows due
+(catch_up) and from then on they run in feed() as usual. A stream nobody asks for partials
+(a file through stream(), the CLI) thus runs the model once over its audio, not twice. The
+frames and pending() after catch_up are those an eager session has at that point (the schedule
+depends only on the audio), so partials are the same as without laziness, except in one case:
+to keep memory bounded, a lazy session skips (skip_to) the frames the exact search has made
+final each time a one-shot window runs (streams longer than oneshot_window_seconds), and a
+first partial asked after that decodes those frames from the exact search's state (the frames
+of the final result) instead of the short windows'; the frames after them are the windows' as
+before. The lazy session holds at most about oneshot_window_seconds + window_seconds of input.
 """
 from __future__ import annotations
 
@@ -237,11 +250,11 @@ class QuartzNetFamily(AcousticFamily):
         interpreter.set_tensor(index, x)
 
     # ---- sessions
-    def new_session(self, streaming: bool = True) -> "BufferedSession":
+    def new_session(self, streaming: bool = True, lazy: bool = False) -> "BufferedSession":
         """A session: buffered windows for live audio (streaming=True), or for a recording
         given whole (streaming=False) one run over it, cut into long windows only beyond
-        oneshot_window_seconds."""
-        return BufferedSession(self, self.schedule if streaming else self.oneshot_schedule)
+        oneshot_window_seconds. lazy: the windows run only at catch_up() (BufferedSession)."""
+        return BufferedSession(self, self.schedule if streaming else self.oneshot_schedule, lazy)
 
     def scores(self, samples: np.ndarray) -> np.ndarray:
         """One-shot: the scores [T, classes] of one whole utterance (float32 samples)."""
@@ -503,26 +516,65 @@ class _LogMelFrontend:
         self.features.close()
 
 
+class _Units:
+    """The input units of an utterance from index `start` on. Appended chunks are joined only
+    when the units are read (joining at every feed would copy the whole buffer each time)."""
+
+    def __init__(self, empty: np.ndarray):
+        self._joined = empty
+        self._parts = []
+        self.start = 0  # index (in units) of the first unit held
+        self.length = 0  # units held
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+    def append(self, units: np.ndarray) -> None:
+        if units.shape[0]:
+            self._parts.append(units)
+            self.length += units.shape[0]
+
+    def array(self) -> np.ndarray:
+        """The units held, [length, ...]."""
+        if self._parts:
+            self._joined = np.concatenate([self._joined] + self._parts)
+            self._parts = []
+        return self._joined
+
+    def drop(self, n: int) -> None:
+        """Forget the first n units."""
+        self._joined = self.array()[n:]
+        self.start += n
+        self.length -= n
+
+
 class BufferedSession:
     """One utterance through a QuartzNet family (see the module docstring for the schedule).
 
     accept(float32 samples) -> [n, classes] frames now final; pending() -> tentative frames
     that follow them; finish() -> the remaining frames. Frames are in utterance order and
-    each is returned once by accept/finish.
+    each is returned once by accept/finish/catch_up, none before skip_to's frame.
+
+    lazy=True (a stream's preview when exact_final is on): accept() only buffers and returns
+    no frames; catch_up() runs the windows due and returns what accept() would have, so the
+    frames and pending() are the same as eager ones at the points catch_up is called.
+    skip_to(frame) gives up the frames before `frame` (their windows are dropped unrun), which
+    bounds the buffer of a lazy session nobody catches up.
     """
 
-    def __init__(self, family: QuartzNetFamily, schedule: Optional[WindowSchedule]):
+    def __init__(self, family: QuartzNetFamily, schedule: Optional[WindowSchedule], lazy: bool = False):
         self.family = family
         self.schedule = schedule  # None: no windows, one run over everything at finish
+        self.lazy = lazy
         self._frontend = family.frontend()
         f = family
         if schedule is not None:
             self._window = schedule.window * f.units_per_frame  # in input units
             self._hop = schedule.hop * f.units_per_frame
-        self._buffer = f.empty_units()  # units from the next window's start on
-        self._buffer_start = 0  # index (in units) of _buffer[0] in the utterance
-        self._windows_run = 0
-        self._emitted = 0  # output frames returned by accept/finish
+        self._units = _Units(f.empty_units())  # units from the next window's start on
+        self._windows_run = 0  # windows run or skipped
+        self._emitted = 0  # output frames returned (or skipped): the index of the next one
         self._tentative = np.zeros((0, f.num_classes), dtype=np.float32)
         self._tentative_upto = 0  # units the last model run covered (end index)
         # Normalisation statistics of units [0, _moments_upto), updated only at windows and
@@ -536,11 +588,17 @@ class BufferedSession:
 
     @property
     def frames_emitted(self) -> int:
+        """Output frames returned or skipped so far."""
         return self._emitted
 
     @property
     def windows_run(self) -> int:
         return self._windows_run
+
+    @property
+    def units_buffered(self) -> int:
+        """Input units held (the memory a lazy session keeps)."""
+        return self._units.length
 
     def _check_open(self, what: str) -> None:
         if self._finished:
@@ -557,19 +615,36 @@ class BufferedSession:
                    else type(samples).__name__))
         if not np.isfinite(samples).all():
             raise errors.NonFiniteInput("the audio holds NaN or infinity; nothing was consumed")
-        self._append(self._frontend.accept(samples))
-        return self._run_windows()
+        self._units.append(self._frontend.accept(samples))
+        return self._run_windows(run_model=not self.lazy)
+
+    def catch_up(self) -> np.ndarray:
+        """Run the windows a lazy session has due; return the frames they make final."""
+        self._check_open("catch_up")
+        return self._run_windows(run_model=True)
+
+    def skip_to(self, frame: int) -> None:
+        """Never return frames before `frame` (output frames from the utterance's start): the
+        windows whose kept frames all lie before it are dropped without running the model."""
+        self._check_open("skip_to")
+        if frame > self._emitted:
+            self._emitted = frame
+            self._tentative = self._no_frames()  # it started before `frame`
+            self._tentative_upto = -1 if self._partial_interval is None else -self._partial_interval
+            self._run_windows(run_model=False)
 
     def pending(self) -> np.ndarray:
         """Tentative frames after the final ones (may be empty). Runs the model on the input
         past the last window when enough new input came in since the last run."""
         if self._finished or self._frontend is None:
             return self._no_frames()
-        end = self._buffer_start + self._buffer.shape[0]
+        if self.schedule is not None and self._units.length >= self._window:
+            raise errors.StateError("pending: this lazy session has windows due; call catch_up() first")
+        end = self._units.end
         if (self._partial_interval is not None and end - self._tentative_upto >= self._partial_interval
-                and self._buffer.shape[0] >= self.family.min_units):
+                and self._units.length >= self.family.min_units):
             moments = self._moments_through(end, commit=False)
-            self._tentative = self._keep_right(self.family.run(self._buffer, moments))
+            self._tentative = self._keep_right(self.family.run(self._units.array(), moments))
             self._tentative_upto = end
         return self._tentative
 
@@ -577,12 +652,12 @@ class BufferedSession:
         self._check_open("finish")
         self._finished = True
         try:
-            self._append(self._frontend.finish())
-            windows = self._run_windows()
+            self._units.append(self._frontend.finish())
+            windows = self._run_windows(run_model=True)
             # The last, shorter window (or the whole utterance): everything from its centre on.
-            end = self._buffer_start + self._buffer.shape[0]
-            tail = (self._keep_right(self.family.run(self._buffer, self._moments_through(end, commit=True)))
-                    if self._buffer.shape[0] else self._no_frames())
+            end = self._units.end
+            tail = (self._keep_right(self.family.run(self._units.array(), self._moments_through(end, commit=True)))
+                    if self._units.length else self._no_frames())
             self._emitted += tail.shape[0]
             return np.concatenate([windows, tail])
         finally:
@@ -592,54 +667,58 @@ class BufferedSession:
         if self._frontend is not None:
             self._frontend.close()
             self._frontend = None
-        self._buffer = self.family.empty_units()
+        self._units = _Units(self.family.empty_units())
         self._tentative = self._no_frames()
 
     # ---- internals
     def _no_frames(self) -> np.ndarray:
         return np.zeros((0, self.family.num_classes), dtype=np.float32)
 
-    def _append(self, units: np.ndarray) -> None:
-        if units.shape[0]:
-            self._buffer = np.concatenate([self._buffer, units])
-
     def _moments_through(self, end: int, commit: bool) -> Optional[RunningMoments]:
         """Statistics of units [0, end) (None for windows normalised on their own)."""
         if self._moments is None:
             return None
         moments = self._moments if commit else copy.deepcopy(self._moments)
-        moments.add(self._buffer[self._moments_upto - self._buffer_start: end - self._buffer_start])
+        start = self._units.start
+        moments.add(self._units.array()[self._moments_upto - start: end - start])
         if commit:
             self._moments_upto = end
         return moments
 
+    def _first_kept(self) -> int:
+        """The first frame not returned yet, in the next window's output frames (the left
+        context of every window but the first, unless skip_to moved it further)."""
+        hop = self.schedule.hop if self.schedule is not None else 0
+        return self._emitted - self._windows_run * hop
+
     def _keep_right(self, scores: np.ndarray) -> np.ndarray:
         """The frames of a window starting at the buffer's start that are not final yet."""
-        return scores[(self.schedule.left if self._windows_run else 0):]
+        return scores[self._first_kept():]
 
-    def _run_windows(self) -> np.ndarray:
-        """Run every complete window; return the frames they make final."""
+    def _run_windows(self, run_model: bool) -> np.ndarray:
+        """Go over every complete window: drop those whose frames were skipped, run the others
+        (or stop at the first of them when not run_model); return the frames made final."""
         f, schedule = self.family, self.schedule
         rows = []
-        while schedule is not None and self._buffer.shape[0] >= self._window:
-            scores = f.run(self._buffer[: self._window],
-                           self._moments_through(self._buffer_start + self._window, commit=True))
-            if scores.shape[0] != schedule.window:
-                raise errors.ModelError(
-                    f"{f.runtime.name}: a window of {schedule.window * f.frame_seconds:g} s gave {scores.shape[0]} "
-                    f"output frames, expected {schedule.window} (one per {f.frame_seconds:g} s): the model's time "
-                    "stride is not what its family or metadata says"
-                )
-            first = schedule.left if self._windows_run else 0
-            keep_to = schedule.left + schedule.hop
-            rows.append(scores[first:keep_to])
-            self._tentative = scores[keep_to:]
-            self._tentative_upto = self._buffer_start + self._window
-            self._buffer = self._buffer[self._hop:]
-            self._buffer_start += self._hop
+        while schedule is not None and self._units.length >= self._window:
+            first, keep_to = self._first_kept(), schedule.left + schedule.hop
+            window_end = self._units.start + self._window
+            if first < keep_to:
+                if not run_model:
+                    break
+                scores = f.run(self._units.array()[: self._window], self._moments_through(window_end, commit=True))
+                if scores.shape[0] != schedule.window:
+                    raise errors.ModelError(
+                        f"{f.runtime.name}: a window of {schedule.window * f.frame_seconds:g} s gave "
+                        f"{scores.shape[0]} output frames, expected {schedule.window} (one per "
+                        f"{f.frame_seconds:g} s): the model's time stride is not what its family or metadata says"
+                    )
+                rows.append(scores[first:keep_to])
+                self._emitted += keep_to - first
+                self._tentative = scores[keep_to:]
+                self._tentative_upto = window_end
+            else:
+                self._moments_through(window_end, commit=True)  # as if it had run
+            self._units.drop(self._hop)
             self._windows_run += 1
-        if not rows:
-            return self._no_frames()
-        out = np.concatenate(rows)
-        self._emitted += out.shape[0]
-        return out
+        return np.concatenate(rows) if rows else self._no_frames()

@@ -86,7 +86,10 @@ class AcousticFamily:
     has_pending: bool = True
     #: Whether a stream's final result comes from a second session on the one-shot schedule
     #: (new_session(streaming=False)), so that finish() equals Model.stt() on the same audio,
-    #: while partial results come from the streaming session.
+    #: while partial results come from the streaming session. Such a family's
+    #: new_session(streaming=True, lazy=True) gives a session whose accept() only buffers, with
+    #: catch_up() (the frames accept would have returned), skip_to(frame), frames_emitted and a
+    #: settable `lazy` (see acoustic_quartznet.BufferedSession).
     exact_final: bool = False
 
     sample_rate: int

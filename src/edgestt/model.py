@@ -388,7 +388,12 @@ class Stream:
         self._family = model._family
         self._decoder = decoder
         self._search: Optional[DecoderStream] = decoder.stream()
-        self._session = self._family.new_session(streaming=streaming)
+        # With exact_final the streaming session only previews (partial results), so it starts
+        # lazy: its windows run from the first partial on, not for audio nobody previewed.
+        self._preview_lazy = streaming and self._family.exact_final
+        self._session = (self._family.new_session(streaming=True, lazy=True) if self._preview_lazy
+                         else self._family.new_session(streaming=streaming))
+        self._preview_skipped = False  # the lazy preview skipped frames the exact search holds
         # Families with tentative frames: a partial copies the live search into this scratch
         # stream (made at the first such partial, reused) and decodes the pending frames there,
         # at a cost bounded by the decoder's pools, not by the stream's length.
@@ -420,6 +425,16 @@ class Stream:
             exact_rows = self._exact[0].accept(samples)
             if exact_rows.shape[0]:
                 self._exact[1].feed(exact_rows)
+                self._bound_preview()
+
+    def _bound_preview(self) -> None:
+        """The exact search just got final frames. A lazy preview (nobody asked for a partial
+        yet) skips them, so the audio it holds stays bounded by about one one-shot window; its
+        first partial will decode them from the exact search's state (see _catch_up)."""
+        exact_frames = self._exact[1].num_frames
+        if self._preview_lazy and self._session.frames_emitted < exact_frames:
+            self._session.skip_to(exact_frames)
+            self._preview_skipped = True
 
     def _decode(self, rows: np.ndarray) -> None:
         if rows.shape[0]:
@@ -433,6 +448,8 @@ class Stream:
 
     def partial_with_metadata(self, num_results: int = 1) -> Metadata:
         self._check_open("partial")
+        if self._preview_lazy:
+            self._catch_up()
         pending = self._session.pending()
         if pending is None or pending.shape[0] == 0:
             if self._search.num_frames == 0:
@@ -443,6 +460,18 @@ class Stream:
         self._search.copy_to(self._scratch)
         self._scratch.feed(pending)
         return self._metadata(self._scratch.beams(num_results))
+
+    def _catch_up(self) -> None:
+        """At the first partial: bring the lazy preview to the audio fed so far (the search and
+        session an eager preview would have now, or, for frames it skipped, the exact search's
+        state: both searches come from one decoder, so the state copies), then keep it eager:
+        the windows run in feed() again, so a partial costs what it did (pending frames and a
+        search copy), which listen() relies on to space its partials."""
+        if self._preview_skipped:
+            self._exact[1].copy_to(self._search)
+            self._preview_skipped = False
+        self._decode(self._session.catch_up())
+        self._session.lazy = self._preview_lazy = False
 
     def finish(self) -> str:
         """End of the utterance: the best transcript. The stream cannot be fed afterwards."""
