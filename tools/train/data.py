@@ -91,7 +91,7 @@ class BatchMaker:
     def rows(self) -> list[dict]:
         return self.pool[0]
 
-    def make(self, step: int, max_duration: float):
+    def make(self, step: int, max_duration: float, strength: float = 1.0):
         rng = np.random.default_rng([self.seed, step])
         rows, durations = self.pool
         limit = int(np.searchsorted(durations, max_duration, side="right"))
@@ -111,9 +111,10 @@ class BatchMaker:
         for k in picked:
             r = rows[k]
             audio = augment.augment_waveform(load_wav(r["path"]), rng,
-                                             lambda g: load_wav(rows[g.integers(0, len(rows))]["path"]))
-            f = self.fm(audio)
-            f = augment.spec_augment(augment.vtlp(f, rng), rng)
+                                             lambda g: load_wav(rows[g.integers(0, len(rows))]["path"]), strength)
+            f = augment.vtlp(self.fm(audio), rng, prob=0.5 * strength)
+            if rng.random() < strength:
+                f = augment.spec_augment(f, rng)
             feats.append(f)
             labels.append(text_to_labels(r["transcript"]))
         return pad_batch(feats, labels), total

@@ -1,6 +1,6 @@
 """Stage 6a: export a training checkpoint to an int8 TFLite file with edgestt metadata.
 
-    /work/venvs/tf/bin/python tools/train/export.py --run qn5x3 [--ckpt PATH] --out model.tflite
+    /work/venvs/tf/bin/python tools/train/export.py --run qn5x3k [--ckpt PATH] --out model.tflite
         [--quant dynamic|int8|float]
 
 The exported graph is the `quartznet_logmel` family of the contract: input float32
@@ -100,7 +100,7 @@ def metadata(cfg: dict, step: int, quant: str, name: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", default="qn5x3")
+    ap.add_argument("--run", default="qn5x3k")
     ap.add_argument("--ckpt", type=Path)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--quant", choices=["int8", "dynamic", "float"], default="dynamic")

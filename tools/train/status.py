@@ -1,6 +1,6 @@
 """Where the recipe stands: audio synthesised per part and voice, training step, latest evaluation.
 
-    python3 tools/train/status.py [--run qn5x3] [--by voice|engine]
+    python3 tools/train/status.py [--run qn5x3k] [--by voice|engine]
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from common import LOG_DIR, MANIFEST_DIR, RUNS_DIR, read_tsv  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--run", default="qn5x3")
+    ap.add_argument("--run", default="qn5x3k")
     ap.add_argument("--by", choices=["voice", "engine"], default="voice")
     args = ap.parse_args()
 

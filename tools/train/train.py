@@ -1,6 +1,6 @@
 """Stage 5b: train the CTC model on CPU, seeded and resumable.
 
-    tools/train/launch.sh train [--run qn5x3] [--total-steps 40000]
+    tools/train/launch.sh train [--run qn5x3k] [--total-steps 40000]
     (= nice -n 19 /work/venvs/tf/bin/python tools/train/train.py ..., detached)
 
 State in TRAIN_ROOT/runs/<run>/:
@@ -51,6 +51,10 @@ DEFAULTS = {
     "curriculum_start_seconds": 4.0,
     "curriculum_steps": 4000,
     "max_seconds": 16.0,
+    # Augmentation grows from augment_start to full strength over augment_ramp_steps: at full
+    # strength from step 0 the model stays longer on the CTC plateau. 0 steps = always full.
+    "augment_start": 0.2,
+    "augment_ramp_steps": 4000,
 }
 
 
@@ -71,6 +75,15 @@ def max_duration(step: int, c: dict) -> float:
     return c["curriculum_start_seconds"] + frac * (c["max_seconds"] - c["curriculum_start_seconds"])
 
 
+def augment_strength(step: int, c: dict) -> float:
+    """Augmentation strength in [0, 1] (configs written before the ramp existed: always 1)."""
+    ramp = c.get("augment_ramp_steps", 0)
+    if ramp <= 0:
+        return 1.0
+    start = c.get("augment_start", 1.0)
+    return min(1.0, start + (1.0 - start) * step / ramp)
+
+
 def init_config(run_dir: Path, args) -> dict:
     path = run_dir / "config.json"
     if path.exists():
@@ -85,10 +98,14 @@ def init_config(run_dir: Path, args) -> dict:
     sched = dict(DEFAULTS)
     if args.total_steps:
         sched["total_steps"] = args.total_steps
-    feat = D.base_feature_config()
-    log("measuring the feature mean/std on augmented training audio")
-    mean, std = D.compute_norm_stats(rows, feat, sched["seed"])
-    feat.update(normalization="fixed", norm_mean=mean, norm_std=std)
+    if args.features_from:
+        # the front-end and its fixed normalisation do not depend on the model: reuse them
+        feat = json.loads((RUNS_DIR / args.features_from / "config.json").read_text())["feature_config"]
+    else:
+        feat = D.base_feature_config()
+        log("measuring the feature mean/std on augmented training audio")
+        mean, std = D.compute_norm_stats(rows, feat, sched["seed"])
+        feat.update(normalization="fixed", norm_mean=mean, norm_std=std)
     cfg = {"model": M.default_hparams(), "schedule": sched, "feature_config": feat}
     run_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -149,7 +166,8 @@ def evaluate_greedy(infer, rows, feat_cfg, seed: int) -> ErrorRate:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", default="qn5x3")
+    ap.add_argument("--run", default="qn5x3k")
+    ap.add_argument("--features-from", default="", help="a new run takes this run's feature config")
     ap.add_argument("--total-steps", type=int, default=0, help="override the schedule length (0: keep)")
     ap.add_argument("--ckpt-minutes", type=float, default=8.0)
     ap.add_argument("--eval-steps", type=int, default=500)
@@ -216,11 +234,11 @@ def main() -> None:
     def producer(first_step):
         s = first_step
         while not stop["flag"]:
-            batches.put((s, maker.make(s, max_duration(s, c))))
+            batches.put((s, maker.make(s, max_duration(s, c), augment_strength(s, c))))
             s += 1
     threading.Thread(target=producer, args=(step,), daemon=True).start()
 
-    last_ckpt, t_log, audio_log, loss_log = time.time(), time.time(), 0.0, []
+    last_ckpt, t_log, audio_log, loss_log, char_loss_log = time.time(), time.time(), 0.0, [], []
     start_step = step
     while step < c["total_steps"] and not stop["flag"]:
         s, (batch, seconds) = batches.get()
@@ -230,16 +248,18 @@ def main() -> None:
         step += 1
         audio_log += seconds
         loss_log.append(loss)
+        # per label character: comparable across steps whatever the utterance lengths
+        char_loss_log.append(loss * len(batch[3]) / max(1, int(np.sum(batch[3]))))
         if not math.isfinite(loss):
             log("non-finite loss at step %d; restoring the last checkpoint" % step)
             step = ckpts.restore(ckpts.latest()) if ckpts.latest() else 0
             raise SystemExit(3)
         if step % 25 == 0:
             dt = time.time() - t_log
-            log("step %d loss %.3f lr %.2e batch %d utts %.0f s audio/s %.1f maxdur %.1f" % (
-                step, float(np.mean(loss_log)), learning_rate(step, c), batch[0].shape[0], seconds,
-                audio_log / dt, max_duration(step, c)))
-            t_log, audio_log, loss_log = time.time(), 0.0, []
+            log("step %d loss %.3f (%.3f/char) lr %.2e batch %d utts %.0f s audio/s %.1f maxdur %.1f aug %.2f" % (
+                step, float(np.mean(loss_log)), float(np.mean(char_loss_log)), learning_rate(step, c),
+                batch[0].shape[0], seconds, audio_log / dt, max_duration(step, c), augment_strength(step, c)))
+            t_log, audio_log, loss_log, char_loss_log = time.time(), 0.0, [], []
         if step % args.refresh_steps == 0:
             new_rows = D.load_manifests("train_*.tsv", c["max_seconds"])
             if len(new_rows) > len(maker.rows):
