@@ -210,3 +210,20 @@ def test_skip_to_gives_the_eager_frames_from_there_on(frame):
         got = np.concatenate([lazy.accept(x[150000:]), lazy.catch_up(), lazy.finish()])
         np.testing.assert_array_equal(got, want[frame:])
         assert lazy.windows_run == eager.windows_run
+
+
+def test_a_reused_audio_buffer_does_not_change_what_was_fed():
+    """Sessions hold the fed audio until a window runs; a caller reusing its buffer (as an
+    audio callback does) must not change it."""
+    x = long_recording()
+    n = x.size // 8000 * 8000
+    with Model(DATA / "quartznet_scribosermo_fixture.tflite", num_threads=1) as m:
+        m.beam_width = 16
+        buffer = np.empty(8000, np.float32)
+        with m.stream() as s:
+            for i in range(0, n, 8000):
+                buffer[:] = x[i:i + 8000]
+                s.feed(buffer)
+                buffer[:] = 0
+            got = s.finish()
+        assert got and got == m.stt(x[:n])

@@ -532,7 +532,7 @@ class _Units:
 
     def append(self, units: np.ndarray) -> None:
         if units.shape[0]:
-            self._parts.append(units)
+            self._parts.append(units.copy())  # the caller may reuse its array (audio buffers)
             self.length += units.shape[0]
 
     def array(self) -> np.ndarray:
