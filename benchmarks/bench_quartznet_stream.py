@@ -15,7 +15,13 @@ and fed 0.1 s at a time with pending() (the tentative frames of a partial result
 feed, in LiteRT's reference (builtin kernels) and fast (XNNPACK) modes. RTF = processing time / audio time;
 the decoder is not included (acoustic model and features only).
 
-    python3 benchmarks/bench_quartznet_stream.py [--runs 5] [--model M.tflite ...]
+Stream cost: edgestt.Model.stream() (model, front-end and beam search at the model's default
+beam width, exact_final on as by default) over --stream-seconds (60) of the synth clips
+repeated, fed 0.1 s at a time: the process CPU time of feed() + finish() with no partial
+requested, and, with partial() after every 0.5 s of audio, the total CPU time and the median
+and 90th-percentile wall time of one partial() call; medians over --runs runs.
+
+    python3 benchmarks/bench_quartznet_stream.py [--runs 5] [--model M.tflite ...] [--only-stream]
 """
 import argparse
 import statistics
@@ -32,6 +38,7 @@ EVALDATA = Path("/work/shared/evaldata/audio")
 FIXTURES = [DATA / "quartznet_scribosermo_fixture.tflite", DATA / "quartznet_nemo_fixture.tflite"]
 
 from edgestt.families import detect  # noqa: E402
+from edgestt.model import Model  # noqa: E402
 from edgestt.runtime import Runtime  # noqa: E402
 from edgestt.tflite_metadata import read_edgestt_metadata  # noqa: E402
 
@@ -119,12 +126,57 @@ def speed(path, mode, audio, runs):
     return tuple(statistics.median(times[k]) / seconds for k in ("one", "stream", "partials"))
 
 
+def stream_cost(path, audio, runs, feed=1600, partial_every=8000):
+    """Model.stream() over `audio`: CPU seconds of feed()+finish() without partials; CPU
+    seconds with a partial() every `partial_every` samples, and that partial's wall latency
+    (median and 90th percentile over all calls); each the median over `runs` runs."""
+    quiet, busy, latency = [], [], []
+    with Model(path, num_threads=1) as model:
+        model.stt(audio[:16000])  # allocate once
+        for _ in range(runs):
+            t = time.process_time()
+            with model.stream() as s:
+                for i in range(0, audio.size, feed):
+                    s.feed(audio[i: i + feed])
+                s.finish()
+            quiet.append(time.process_time() - t)
+            t, calls = time.process_time(), []
+            with model.stream() as s:
+                for i in range(0, audio.size, feed):
+                    s.feed(audio[i: i + feed])
+                    if (i + feed) % partial_every == 0:
+                        w = time.perf_counter()
+                        s.partial()
+                        calls.append(time.perf_counter() - w)
+                s.finish()
+            busy.append(time.process_time() - t)
+            latency.append((statistics.median(calls), float(np.percentile(calls, 90))))
+    med = statistics.median
+    return med(quiet), med(busy), med(a for a, _ in latency), med(b for _, b in latency)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", nargs="*", type=Path, default=FIXTURES)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--chunk", type=int, default=16000, help="samples per feed (default 1 s)")
+    ap.add_argument("--stream-seconds", type=float, default=60.0, help="length of the Model.stream() runs")
+    ap.add_argument("--only-stream", action="store_true", help="only the Model.stream() cost table")
     args = ap.parse_args()
+
+    synth = np.concatenate([read_wav(p) for p in sorted(DATA.glob("synth_*.wav"))])
+    n = int(args.stream_seconds * 16000)
+    long = np.tile(synth, -(-n // synth.size))[:n]
+    print(f"Model.stream() over {n / 16000:.0f} s fed 0.1 s at a time, 1 thread, default beam, exact_final on, "
+          f"median of {args.runs} runs:\n")
+    print("| model | CPU s, no partials | CPU s, partial every 0.5 s | partial() latency median / p90 ms |")
+    print("|---|---|---|---|")
+    for path in args.model:
+        quiet, busy, lat, p90 = stream_cost(path, long, args.runs)
+        print(f"| {path.name} | {quiet:.2f} | {busy:.2f} | {lat * 1000:.1f} / {p90 * 1000:.1f} |")
+    if args.only_stream:
+        return
+    print()
 
     files = sorted(DATA.glob("synth_*.wav")) + (sorted(EVALDATA.glob("*.wav")) if EVALDATA.is_dir() else [])
     clips = [(p.name, x) for p in files if (x := read_wav(p)) is not None and x.size]
