@@ -1,5 +1,26 @@
 """Build edgestt: the Python package plus the cffi extension edgestt._native (csrc/*.c)."""
+import shutil
+from pathlib import Path
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+
+class BuildPyWithModels(build_py):
+    """Also install the shipped default model: every file models/MANIFEST.sha256 lists, and the
+    manifest, go to edgestt/models/ in the package (where Model() looks first)."""
+
+    def run(self):
+        super().run()
+        manifest = Path("models") / "MANIFEST.sha256"
+        if not manifest.is_file():
+            return
+        target = Path(self.build_lib) / "edgestt" / "models"
+        target.mkdir(parents=True, exist_ok=True)
+        names = [line.split()[1].lstrip("*") for line in manifest.read_text().splitlines() if line.strip()]
+        for name in names + [manifest.name]:
+            shutil.copyfile(Path("models") / name, target / name)
+
 
 try:
     from wheel.bdist_wheel import bdist_wheel
@@ -11,9 +32,9 @@ try:
             super().finalize_options()
             self.py_limited_api = "cp39"
 
-    cmdclass = {"bdist_wheel": LimitedApiWheel}
+    cmdclass = {"bdist_wheel": LimitedApiWheel, "build_py": BuildPyWithModels}
 except ImportError:  # wheel absent: plain installs still work
-    cmdclass = {}
+    cmdclass = {"build_py": BuildPyWithModels}
 
 setup(
     name="edgestt",

@@ -17,8 +17,10 @@ DEFAULT_RUNTIME_MODE = "reference"
 #: previous window's tail as DeepSpeech 0.9.3's TFLite client does, "zeros" pads as Coqui STT.
 DEFAULT_DEEPSPEECH_FINAL_WINDOW = "stale"
 
-#: Where Model(path=None) looks for the default model (relative to the package's repository).
+#: Where Model(path=None) looks for the default model (the package's or the source tree's models/).
 DEFAULT_MODEL_FILENAME = "edgestt-default.tflite"
+#: The language model Model(path=None) fuses by default, found beside the default model.
+DEFAULT_SCORER_FILENAME = "edgestt-default.eslm"
 
 # ---- live audio: sources, voice activity detection, listen (issue 8)
 

@@ -34,6 +34,7 @@ from ._ffi import as_audio
 from .decoder import CTCDecoder, DecoderStream, Result
 from .families import AcousticFamily, detect
 from .audio import load_audio
+from .default_model import default_model_path, default_scorer_path
 from .lm import LanguageModel
 from .resample import resample
 from .runtime import Runtime
@@ -94,24 +95,11 @@ def _phrase(word) -> str:
     return " ".join(word.split())
 
 
-def default_model_path() -> Optional[Path]:
-    """Where Model(None) finds its model: $EDGESTT_MODEL, else the package's or the source
-    tree's models/ directory; None when no default model is installed."""
-    env = os.environ.get("EDGESTT_MODEL")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    for folder in (here / "models", here.parent.parent / "models"):
-        candidate = folder / constants.DEFAULT_MODEL_FILENAME
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 class Model:
     """An acoustic model (.tflite of a known family) with its decoder settings.
 
-    path: the .tflite file; None uses the default model (default_model_path()).
+    path: the .tflite file; None uses the default model (default_model_path()) and, unless a
+    scorer is given, the language model shipped beside it (disable_scorer() turns it off).
     scorer: an edgestt language model (binary or ARPA path, or a LanguageModel) fused by the
     beam search, as DeepSpeech's external scorer. num_threads: interpreter threads.
     mode: "reference" (default: the reference client's arithmetic) or "fast" (XNNPACK).
@@ -128,6 +116,8 @@ class Model:
                     "no default model is installed: give the path of a .tflite model "
                     f"(or set EDGESTT_MODEL, or put {constants.DEFAULT_MODEL_FILENAME} in models/)"
                 )
+            if scorer is None:
+                scorer = default_scorer_path(path)
         self._runtime = Runtime(path, num_threads=num_threads, mode=mode)
         self._family: AcousticFamily = detect(self._runtime, self._read_metadata(), **family_options)
         self.resample = bool(resample)
