@@ -226,7 +226,7 @@ def _add_transcribe_parser(sub) -> None:
     tr = sub.add_parser("transcribe", help="speech to text of WAV files with a .tflite model")
     tr.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="WAV files, or directories of them")
     tr.add_argument("--model", help="the .tflite acoustic model (default: the installed default model)")
-    tr.add_argument("--scorer", help="an edgestt language model (binary or ARPA) fused by the beam search")
+    tr.add_argument("--scorer", help="an edgestt language model (binary or ARPA) fused by the beam search (default: without --model, the LM shipped with the default model)")
     tr.add_argument("--beam", type=int, help="beam width (default: the model's)")
     tr.add_argument("--hot-word", type=_hot_word, action="append", metavar="WORD:BOOST",
                     help="boost a word or phrase, in or out of the LM's vocabulary (natural-log units; repeatable)")
@@ -351,7 +351,7 @@ def _add_listen_parser(sub) -> None:
 
     li = sub.add_parser("listen", help="live dictation from the microphone (or a WAV file), cut by voice activity")
     li.add_argument("--model", help="the .tflite acoustic model (default: the installed default model)")
-    li.add_argument("--scorer", help="an edgestt language model (binary or ARPA) fused by the beam search")
+    li.add_argument("--scorer", help="an edgestt language model (binary or ARPA) fused by the beam search (default: without --model, the LM shipped with the default model)")
     li.add_argument("--device", help="input device: index or (part of) a name, see --list-devices (default: the system's)")
     li.add_argument("--list-devices", action="store_true", help="list the audio input devices and exit")
     li.add_argument("--file", help="listen to a WAV file instead of the microphone")
