@@ -162,6 +162,33 @@ def test_the_maximum_length_cuts_long_speech():
     assert done[1].audio_start == done[0].audio_end
 
 
+class CtrlCWhileFinishing(FakeModel):
+    """Ctrl-C arrives while the first utterance is being finished (a real SIGINT)."""
+
+    def stream(self):
+        stream = super().stream()
+        if len(self.streams) == 1:
+            inner = stream.finish_with_metadata
+
+            def finish_with_metadata(num_results=1):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # Python runs the handler here, mid-finish
+                return inner(num_results)
+            stream.finish_with_metadata = finish_with_metadata
+        return stream
+
+
+def test_ctrl_c_while_an_utterance_is_finished_keeps_its_final():
+    listener = listen(CtrlCWhileFinishing(), chunks_of(SPEECH_WITH_PAUSES))
+    done = finals(listener)
+    assert [f.reason for f in done] == ["silence"] and done[0].text   # the Final is out, then it stops
+    assert listener.interrupted
+    # afterwards Ctrl-C raises KeyboardInterrupt again (the handler was restored)
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+
+
 def test_stop_from_another_thread_finishes_the_utterance():
     fake = FakePyAudioModule(SPEECH_WITH_PAUSES, rates=(16000,), speed=4.0)
     listener = listen(FakeModel(), Microphone(pyaudio_module=fake, sample_rate=RATE))
@@ -435,7 +462,10 @@ def test_cli_on_real_portaudio_stops_cleanly_on_sigint(tmp_path):
     assert "Traceback" not in err and "listening on 'edgestt_null' at 16000 Hz" in err
     assert 1 <= err.count("warning: the capture buffer") <= 4
     if out.strip():  # the null device's bytes are whatever its buffer held: speech to webrtcvad here, maybe not elsewhere
-        assert out.strip().splitlines()[-1].startswith('{"text": ') and '"reason": "interrupted"' in out
+        # the last Final is the interrupted utterance's, or, when Ctrl-C came while an utterance
+        # cut at its maximum length was being finished, that one's (nothing after it was open)
+        last = out.strip().splitlines()[-1]
+        assert last.startswith('{"text": ') and ('"reason": "interrupted"' in last or '"reason": "max_length"' in last)
 
 
 class _Terminal:

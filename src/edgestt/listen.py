@@ -16,7 +16,9 @@ source finish the open utterance (its Final is the last event) and close the sou
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -195,10 +197,34 @@ class Listener:
         u.last_partial = text
         return Partial(text, u.speech_start, u.audio_start + u.fed / self.model.sample_rate, u.index)
 
+    @contextlib.contextmanager
+    def _ctrl_c_deferred(self):
+        """A Ctrl-C while an utterance is being finished would lose its transcript: hold it
+        until the Final is out, then stop as if interrupted. Only the main thread receives
+        SIGINT, so elsewhere (or when Ctrl-C is not caught) nothing changes."""
+        if (not self._catch_interrupt or threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGINT) is None):  # None: a handler set from C, not restorable
+            yield
+            return
+
+        def on_sigint(signum, frame):
+            self.interrupted = True
+            self._stop.set()
+        try:
+            previous = signal.signal(signal.SIGINT, on_sigint)
+        except ValueError:  # not the main interpreter
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
     def _final(self, end: SpeechEnd) -> Final:
         u, self._utterance = self._utterance, None
         try:
-            best = u.stream.finish_with_metadata(1).transcripts
+            with self._ctrl_c_deferred():
+                best = u.stream.finish_with_metadata(1).transcripts
         finally:
             u.stream.close()
         span = dict(start_time=u.speech_start, end_time=end.speech_end, reason=end.reason, utterance=u.index,
