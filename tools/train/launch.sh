@@ -29,7 +29,7 @@ if running "$stage"; then
   echo "$stage already running (pid $(cat "$ROOT/logs/$stage.pid"))"; exit 0
 fi
 # TF and onnxruntime: at most 2 threads in all (the machine has 2 cores shared with others).
-export OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=2 TF_NUM_INTEROP_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
+export OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=${TF_NUM_INTRAOP_THREADS:-2} TF_NUM_INTEROP_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
 setsid nohup nice -n 19 "$py" "$script" "$@" >> "$ROOT/logs/$stage.log" 2>&1 < /dev/null &
 echo $! > "$ROOT/logs/$stage.pid"
 echo "$stage started, pid $!, log $ROOT/logs/$stage.log"
