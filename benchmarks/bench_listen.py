@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import edgestt  # noqa: E402
 from conftest import read_wav_int16  # noqa: E402
 from fake_pyaudio import FakePyAudioModule  # noqa: E402
+from edgestt.default_model import default_model_path, default_scorer_path  # noqa: E402
 
 RATE = 16000
 DEFAULT_MODELS = [DATA / "deepspeech_fixture.tflite", DATA / "quartznet_scribosermo_fixture.tflite",
@@ -94,8 +95,16 @@ def main():
     parser.add_argument("--end-silence-ms", type=int, nargs="*", default=[300, 500, 700])
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--scorer", help="language model for every --model (default: none; the installed "
+                                         "default model, benchmarked when no --model is given, uses its own)")
     args = parser.parse_args()
-    models = [Path(m) for m in args.model] if args.model else [m for m in DEFAULT_MODELS if m.is_file()]
+    if args.model:
+        models = [(Path(m), args.scorer) for m in args.model]
+    else:
+        models = [(m, None) for m in DEFAULT_MODELS if m.is_file()]
+        default = default_model_path()
+        if default is not None:
+            models.append((default, default_scorer_path(default)))
     audio = speech_with_pauses()
     print(f"edgestt {edgestt.__version__}; audio at real time through the fake PortAudio; {args.runs} runs; "
           f"{args.threads} interpreter thread(s); speech: {len(audio) / RATE:.1f} s with 3 utterances; "
@@ -111,8 +120,8 @@ def main():
     print("| model | end silence | speech end -> final (median, max) | endpoint -> final (median, max) "
           "| CPU while speaking | CPU idle, silence | CPU idle, quiet noise |")
     print("|---|---|---|---|---|---|---|")
-    for path in models:
-        with edgestt.Model(path, num_threads=args.threads) as model:
+    for path, scorer in models:
+        with edgestt.Model(path, scorer, num_threads=args.threads) as model:
             idle = [idle_share(model, args.idle_seconds, 0) for _ in range(args.runs)]
             noisy = [idle_share(model, args.idle_seconds, 100) for _ in range(args.runs)]
             for silence in args.end_silence_ms:
@@ -124,7 +133,8 @@ def main():
                     finish += [r[1] for r in rows]
                     shares.append(share)
                 name = path.name if path.resolve().parent == DATA else str(path)
-                print(f"| {name} ({model.family}) | {silence} ms "
+                lm = f" + LM {Path(scorer).name}" if scorer else ""
+                print(f"| {name} ({model.family}){lm} | {silence} ms "
                       f"| {1000 * statistics.median(total):.0f} ms ({1000 * max(total):.0f}) "
                       f"| {1000 * statistics.median(finish):.0f} ms ({1000 * max(finish):.0f}) "
                       f"| {pct(statistics.median(shares))} | {pct(statistics.median(idle))} "
