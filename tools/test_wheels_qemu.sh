@@ -170,6 +170,47 @@ pytest_in_root() {  # pytest_in_root ROOT: the repo's tests/, against the instal
   return "${PIPESTATUS[0]}"
 }
 
+# The transcription check: `edgestt transcribe` of every committed tests/data/synth_*.wav with
+# each fixture model, run in tests/ so the printed paths match. The host side uses the x86_64
+# wheel in a venv ($CACHE/qemu-host-venv; numpy, cffi and ai-edge-litert from the host Python).
+TRANSCRIBE_MODELS=(deepspeech_fixture quartznet_scribosermo_fixture quartznet_nemo_fixture edgestt_fixture)
+transcripts() {  # transcripts RUN DIR: RUN CMD... runs a command; writes DIR/<model>.txt
+  local run=$1 dir=$2 m wavs
+  mkdir -p "$dir"
+  wavs=$(cd "$SRC/tests" && ls data/synth_*.wav | tr '\n' ' ')
+  for m in "${TRANSCRIBE_MODELS[@]}"; do
+    "$run" "edgestt transcribe $wavs --model data/$m.tflite" >"$dir/$m.txt" 2>"$dir/$m.err" ||
+      { tail -5 "$dir/$m.err"; echo "   $m: transcribe failed" >&2; return 1; }
+  done
+}
+run_host() { (cd "$SRC/tests" && "$CACHE/qemu-host-venv/bin/edgestt" ${1#edgestt }); }
+run_in_root() { in_root "$TR_ROOT" sh -c "cd /opt/edgestt/tests && /opt/edgestt/venv/bin/$1"; }
+host_transcripts() {
+  local wheel venv=$CACHE/qemu-host-venv
+  wheel=$(ls "$WHEELS"/edgestt-*-cp39-abi3-*_x86_64.whl 2>/dev/null | head -1 || true)
+  [ -n "$wheel" ] || { echo "   no x86_64 wheel in $WHEELS: run tools/build_wheels.sh x86_64" >&2; return 1; }
+  [ -x "$venv/bin/python" ] || python3 -m venv --system-site-packages "$venv" || return 1
+  "$venv/bin/pip" install -q --no-deps --force-reinstall --disable-pip-version-check "$wheel" || return 1
+  # The venv's own site-packages come first, so an editable edgestt of the host Python cannot win.
+  "$venv/bin/python" -c "import edgestt, sys; f = edgestt.__file__; print('  ', f); sys.exit(not f.startswith('$venv/'))" || return 1
+  transcripts run_host "$ROOTS/transcripts-x86_64"
+}
+compare_transcripts() {  # compare_transcripts ARCH ROOT
+  local m rc=0
+  TR_ROOT=$2 && transcripts run_in_root "$ROOTS/transcripts-$1" || return 1
+  for m in "${TRANSCRIBE_MODELS[@]}"; do
+    if cmp -s "$ROOTS/transcripts-x86_64/$m.txt" "$ROOTS/transcripts-$1/$m.txt" && [ -s "$ROOTS/transcripts-$1/$m.txt" ]; then
+      echo "   $m: $(wc -l <"$ROOTS/transcripts-$1/$m.txt") transcripts, equal to x86_64"
+    else
+      echo "   $m: DIFFERENT from x86_64:"; diff "$ROOTS/transcripts-x86_64/$m.txt" "$ROOTS/transcripts-$1/$m.txt" | sed 's/^/     /'
+      rc=1
+    fi
+  done
+  sed 's/^/     /' "$ROOTS/transcripts-$1/${TRANSCRIBE_MODELS[0]}.txt"
+  return $rc
+}
+
+rm -rf "$ROOTS"/transcripts-*
 for arch in "${ARCHS[@]}"; do
   d=$(deb_arch "$arch")
   root=$ROOTS/bookworm-$d
@@ -198,6 +239,14 @@ for arch in "${ARCHS[@]}"; do
     # It brings numpy 2 from PyPI into the venv (over Debian's 1.24), as a plain pip install would.
     timed "$arch: pip install ai-edge-litert" in_root "$root" env PIP_CERT=/etc/ssl/certs/edgestt-host-ca.crt \
       /opt/edgestt/venv/bin/pip install -q --disable-pip-version-check ai-edge-litert
+  fi
+  if [ "$arch" = aarch64 ] && [ "$LITERT" = 1 ]; then
+    if [ ! -s "$ROOTS/transcripts-x86_64/${TRANSCRIBE_MODELS[0]}.txt" ]; then
+      step "x86_64 (host): edgestt transcribe with the x86_64 wheel"
+      timed "x86_64: transcribe the fixtures (host)" host_transcripts
+    fi
+    step "$arch: edgestt transcribe, compared with x86_64"
+    timed "$arch: transcribe the fixtures, = x86_64" compare_transcripts "$arch" "$root"
   fi
   step "$arch: pytest in the chroot"
   timed "$arch: Python tests (pytest, all of tests/)" pytest_in_root "$root"
