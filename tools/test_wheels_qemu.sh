@@ -10,16 +10,25 @@
 #   3. the wheel installed with pip into a venv (--system-site-packages: Debian's numpy and
 #      cffi satisfy its requirements, as `apt install python3-numpy python3-cffi` would on a
 #      Pi) inside the root, then the Python test suite run against it in the chroot;
-#      on aarch64 ai-edge-litert is pip-installed too, so the LiteRT oracle tests run there.
-# Each step's time goes to the summary at the end (and to $CACHE/qemu-roots/last-run.txt).
+#      on aarch64 ai-edge-litert is pip-installed too, so the LiteRT oracle tests run there, and
+#      webrtcvad-wheels on both (test_vad, test_listen);
+#   4. on aarch64, `edgestt transcribe` of the committed WAVs with the fixture models, compared
+#      with the x86_64 wheel's output on the host;
+#   5. a selection of tests/ (Hypothesis capped, the slowest tests deselected: DESELECT below),
+#      with the 30 slowest tests listed.
+# Each step's time and the test counts go to the summary at the end, also written to
+# tools/wheels/last-run.txt (committed after a release run) and $CACHE/qemu-roots/last-run.txt.
 #
 # Usage: tools/test_wheels_qemu.sh [--ref REV | --tree] [--wheels DIR] [--no-litert] [ARCH ...]
 #   ARCH         aarch64 armv7l (default: both)
 #   --ref/--tree which tests and C sources to use (as in build_wheels.sh; default HEAD)
 #   --wheels DIR where the wheels are (default: dist/); build them with tools/build_wheels.sh
-#   --no-litert  skip pip-installing ai-edge-litert on aarch64 (it needs PyPI)
+#   --no-litert  skip the ai-edge-litert step and the transcription check on aarch64 (the wheel
+#                itself depends on ai-edge-litert on aarch64, so its install still needs PyPI)
 # Environment: EDGESTT_CACHE (default /work/cache) holds the roots (qemu-roots/bookworm-<arch>);
 #   EDGESTT_MIRROR (default http://deb.debian.org/debian) for debootstrap.
+#   EDGESTT_SHARED (default: shared/ beside the repo) for evaldata/ and corpus/ (tests skip without);
+#   EDGESTT_HYPOTHESIS_MAX_EXAMPLES (default 10) caps every Hypothesis test in the chroot runs.
 #
 # Emulation: the chroot needs binfmt_misc. The script mounts it when it is missing and enables
 # Debian's qemu-user-static entries, which carry the F (fix-binary) flag, so the kernel keeps
@@ -32,6 +41,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${EDGESTT_CACHE:-/work/cache}
 MIRROR=${EDGESTT_MIRROR:-http://deb.debian.org/debian}
+SHARED=${EDGESTT_SHARED:-$REPO/../shared}
 REF=HEAD
 USE_TREE=0
 WHEELS=$REPO/dist
@@ -126,7 +136,8 @@ make_root() {  # make_root ARCH ROOT
   mv "$tmp" "$2"
 }
 
-# in_root ROOT CMD...: runs CMD in the chroot with /proc mounted (unmounted after).
+# in_root ROOT CMD...: runs CMD in the chroot with /proc mounted (unmounted after). Never /sys:
+# with it, LiteRT's cpuinfo segfaults the interpreter under qemu-aarch64; without, it only warns.
 in_root() {
   local root=$1 rc=0
   shift
@@ -150,24 +161,152 @@ ctest_under_qemu() {  # ctest_under_qemu ARCH ROOT
 install_wheel() {  # install_wheel ROOT WHEEL
   rm -rf "$1/opt/edgestt" && mkdir -p "$1/opt/edgestt" && cp "$2" "$1/opt/edgestt/" &&
   in_root "$1" python3 -m venv --system-site-packages /opt/edgestt/venv &&
-  in_root "$1" /opt/edgestt/venv/bin/pip install -q --disable-pip-version-check "/opt/edgestt/$(basename "$2")" &&
+  in_root "$1" env PIP_CERT=/etc/ssl/certs/edgestt-host-ca.crt /opt/edgestt/venv/bin/pip install -q \
+    --disable-pip-version-check "/opt/edgestt/$(basename "$2")" &&
   in_root "$1" /opt/edgestt/venv/bin/python -c \
     'import sys, platform, cffi, numpy, edgestt; print("  ", platform.machine(), sys.version.split()[0], "cffi", cffi.__version__, "numpy", numpy.__version__, "edgestt", edgestt.__version__, edgestt.__file__)'
 }
 
-pytest_in_root() {  # pytest_in_root ROOT: the repo's tests/, against the installed wheel
+# The test selection under emulation. The whole tests/ runs on x86_64 (tools/test.sh, CI); under
+# qemu it takes well over an hour per architecture, so Hypothesis tests are capped at
+# $HYPOTHESIS_CAP examples (tools/wheels/hypothesis_cap.py) and the tests below are deselected,
+# each "covered on x86_64; too slow under emulation". Every module family keeps tests here:
+# features, LM (query and build), decoder, resample, wav, VAD/listen, and model loading with
+# LiteRT on aarch64. The figures are from `pytest --durations=30` under qemu (see
+# tools/wheels/README.md); a deselected test is still collected, so it is counted as deselected.
+HYPOTHESIS_CAP=${EDGESTT_HYPOTHESIS_MAX_EXAMPLES:-10}
+DESELECT=(
+  # Feature oracles: the LiteRT feature graphs over a minute of audio (aarch64: > 900 s for the
+  # file); the DeepSpeech and NeMo numpy references stay, and test_features_api runs whole.
+  'test_features_oracles.py::test_the_audio_covers_more_than_a_minute_of_every_kind'
+  'test_features_oracles.py::test_deepspeech_matches_litert_mfcc_ops'
+  'test_features_oracles.py::test_scribosermo_matches_litert_graph'
+  'test_features_oracles.py::test_scribosermo_matches_numpy_reference'
+  'test_features_oracles.py::test_nemo_matches_a_librosa_pipeline'
+  'test_features_oracles.py::test_nemo_matches_torch_stft_when_installed'
+  'test_deepspeech_fixture.py::test_feature_subgraph_equals_edgestt_deepspeech_preset'
+  # QuartzNet through LiteRT (aarch64: test_quartznet 596 s, test_quartznet_model 773 s):
+  # long inputs and the second family's repeats go; each test keeps at least one family.
+  'test_quartznet.py::test_scribosermo_one_shot_equals_the_interpreter[16161]'
+  'test_quartznet.py::test_scribosermo_one_shot_equals_the_interpreter[40000]'
+  'test_quartznet.py::test_nemo_one_shot_equals_the_interpreter_on_the_c_features[16160]'
+  'test_quartznet.py::test_nemo_one_shot_equals_the_interpreter_on_the_c_features[40000]'
+  'test_quartznet.py::test_frame_count_equals_one_shot_at_window_boundaries[scribosermo-80320]'
+  'test_quartznet.py::test_frame_count_equals_one_shot_at_window_boundaries[scribosermo-95999]'
+  'test_quartznet.py::test_frame_count_equals_one_shot_at_window_boundaries[scribosermo-96001]'
+  'test_quartznet.py::test_frame_count_equals_one_shot_at_window_boundaries[scribosermo-144000]'
+  'test_quartznet.py::test_frame_count_equals_one_shot_at_window_boundaries[scribosermo-150001]'
+  'test_quartznet.py::test_frame_count_equals_one_shot_at_window_boundaries[nemo-'
+  'test_quartznet.py::test_stream_follows_the_window_schedule[nemo]'
+  'test_quartznet.py::test_every_frame_once[nemo]'
+  'test_quartznet.py::test_agreement_with_one_shot_on_long_audio[nemo]'
+  'test_quartznet.py::test_pending_covers_the_audio_so_far[nemo]'
+  'test_quartznet.py::test_one_shot_session[nemo]'
+  'test_quartznet.py::test_chunking_does_not_matter'
+  'test_quartznet.py::test_one_shot_cuts_long_recordings_into_long_windows'
+  'test_quartznet.py::test_other_window_sizes'
+  'test_quartznet.py::test_sessions_in_threads'
+  'test_quartznet_model.py::test_long_audio_stream[quartznet_nemo_fixture.tflite]'
+  'test_quartznet_model.py::test_long_audio_stream[edgestt_fixture.tflite]'
+  'test_quartznet_model.py::test_long_audio_stt_is_one_shot[quartznet_nemo_fixture.tflite]'
+  'test_quartznet_model.py::test_long_audio_stt_is_one_shot[quartznet_scribosermo_fixture.tflite]'
+  'test_quartznet_model.py::test_partial_equals_decoding_all_final_frames_and_pending[quartznet_nemo_fixture.tflite'
+  'test_quartznet_model.py::test_partial_equals_decoding_all_final_frames_and_pending[edgestt_fixture.tflite-True]'
+  'test_quartznet_model.py::test_partial_equals_decoding_all_final_frames_and_pending[quartznet_scribosermo_fixture.tflite-True]'
+  'test_quartznet_model.py::test_streamed_final_equals_stt_on_a_long_recording[quartznet_nemo_fixture.tflite'
+  'test_quartznet_model.py::test_streamed_final_equals_stt_on_a_long_recording[edgestt_fixture.tflite-oneshot1]'
+  'test_quartznet_model.py::test_streamed_final_equals_stt_on_a_long_recording[quartznet_scribosermo_fixture.tflite-oneshot1]'
+  'test_quartznet_model.py::test_windowed_final_when_exact_final_is_off[quartznet_nemo_fixture.tflite]'
+  'test_quartznet_model.py::test_windowed_final_when_exact_final_is_off[edgestt_fixture.tflite]'
+  'test_quartznet_lazy_preview.py::test_memory_stays_bounded_and_a_late_first_partial_starts_from_the_exact_frames'
+  'test_quartznet_lazy_preview.py::test_memory_stays_bounded_after_an_early_partial'
+  'test_quartznet_lazy_preview.py::test_lazy_session_catches_up_to_the_eager_frames[quartznet_nemo_fixture.tflite]'
+  'test_quartznet_lazy_preview.py::test_skip_to_gives_the_eager_frames_from_there_on[170]'
+  'test_quartznet_lazy_preview.py::test_skip_to_gives_the_eager_frames_from_there_on[400]'
+  # The DeepSpeech reference client over every clip (its one-shot transcripts are a module
+  # fixture); edgestt's own ARM transcripts are compared with x86_64's by the transcribe step.
+  'test_deepspeech_fixture.py::test_reference_client_transcribes_audio_dependent_text'
+  'test_deepspeech_fixture.py::test_reference_client_streaming_equals_one_shot'
+  'test_reference_parity.py::test_the_clips_give_varied_non_empty_transcripts'
+  'test_reference_parity.py::test_one_shot_equals_the_reference'
+  'test_reference_parity.py::test_streaming_in_random_chunks_equals_the_reference'
+  # LM building (armv7l: test_lm_build 860 s, 627 s of it the held-out perplexity test): the
+  # big orders and prunings go; the brute-force MKN check and two normalisation sums stay.
+  # The kenlm and lmplz comparisons would skip in the roots, after building their LM.
+  'test_lm_build.py::test_heldout_perplexity_mkn_beats_witten_bell_and_add_one'
+  'test_lm_build.py::test_conditional_probabilities_sum_to_one[modified_kneser_ney-4-'
+  'test_lm_build.py::test_conditional_probabilities_sum_to_one[modified_kneser_ney-5-'
+  'test_lm_build.py::test_conditional_probabilities_sum_to_one[witten_bell-4-'
+  'test_lm_build.py::test_kenlm_scores_equal_ours'
+  'test_lm_build.py::test_matches_lmplz'
+  'test_lm.py::test_binary_flipped_bytes_are_detected'
+  # Decoder: thirty minutes of frames, and the repeats of parametrised beam-score checks.
+  'test_decoder_long.py::test_thirty_minutes_in_chunks_keep_the_pools_bounded'
+  'test_decoder_lm.py::test_zero_weights_without_lexicon_equal_the_plain_decoder[2]'
+  'test_decoder_lm.py::test_zero_weights_without_lexicon_equal_the_plain_decoder[3]'
+  'test_decoder_lm.py::test_zero_weights_without_lexicon_equal_the_plain_decoder[4]'
+  'test_decoder_lm.py::test_zero_weights_without_lexicon_equal_the_plain_decoder[5]'
+  'test_decoder_lm.py::test_zero_weights_without_lexicon_equal_the_plain_decoder[6]'
+  'test_decoder_lm.py::test_zero_weights_without_lexicon_equal_the_plain_decoder[7]'
+  'test_decoder_hotwords.py::test_every_beam_score_is_the_plain_score_plus_the_hot_word_score[2]'
+  'test_decoder_hotwords.py::test_every_beam_score_is_the_plain_score_plus_the_hot_word_score[3]'
+  'test_decoder_hotwords.py::test_every_beam_score_is_the_plain_score_plus_the_hot_word_score[4]'
+  'test_decoder_hotwords.py::test_every_beam_score_is_the_plain_score_plus_the_hot_word_score[5]'
+  # listen: wall-clock replays and the examples run as subprocesses (a fresh interpreter and
+  # model each); the listener, its Ctrl-C handling and the real model on a fake microphone stay.
+  'test_listen.py::test_real_time_replay_never_runs_ahead_of_the_clock'
+  'test_listen.py::test_cli_on_real_portaudio_stops_cleanly_on_sigint'
+  'test_listen.py::test_the_mic_dictation_example_on_a_fake_pyaudio'
+  'test_listen.py::test_the_stream_file_example'
+)
+DESELECT_ARGS=()
+for t in "${DESELECT[@]}"; do DESELECT_ARGS+=(--deselect "tests/$t"); done
+
+copy_tests() {  # copy_tests ROOT: tests/ and tools/ to /opt/edgestt, the shared data to /opt/shared
   # The tests sit at /opt/edgestt/tests with no src/ beside them, so `import edgestt` can only
-  # find the wheel. shared/evaldata and shared/corpus beside the repo (as in CI), when there,
-  # are copied to /opt/shared: the real recordings and the text corpus some tests use.
-  rm -rf "$1/opt/edgestt/tests" "$1/opt/shared"
-  cp -r "$SRC/tests" "$1/opt/edgestt/tests" || return 1
+  # find the wheel. tools/ goes beside them (tests/reference_client.py imports
+  # tools/deepspeech_reference.py; the Hypothesis cap plugin is tools/wheels/hypothesis_cap.py).
+  # $SHARED/evaldata and $SHARED/corpus (shared/ beside the repo, as in CI), when there, go to
+  # /opt/shared: the real recordings and the text corpus some tests use.
+  rm -rf "$1/opt/edgestt/tests" "$1/opt/edgestt/tools" "$1/opt/shared"
+  cp -r "$SRC/tests" "$1/opt/edgestt/tests" && cp -r "$SRC/tools" "$1/opt/edgestt/tools" || return 1
   mkdir -p "$1/opt/shared"
   for d in evaldata corpus; do
-    [ -d "$REPO/../shared/$d" ] && cp -r "$REPO/../shared/$d" "$1/opt/shared/"
+    if [ -d "$SHARED/$d" ]; then cp -r "$SHARED/$d" "$1/opt/shared/" || return 1; fi
   done
-  in_root "$1" sh -c 'cd /opt/edgestt && venv/bin/python -m pytest -p no:cacheprovider -ra -q tests' 2>&1 |
-    tail -25
-  return "${PIPESTATUS[0]}"
+}
+
+pytest_in_root() {  # pytest_in_root ARCH ROOT: the selection of tests/, against the installed wheel
+  local root=$2 log=$ROOTS/pytest-$1.log rc=0
+  in_root "$root" env PYTHONPATH=/opt/edgestt/tools/wheels EDGESTT_HYPOTHESIS_MAX_EXAMPLES="$HYPOTHESIS_CAP" \
+    sh -c 'cd /opt/edgestt && exec venv/bin/python -m pytest -p no:cacheprovider -p hypothesis_cap -ra -q \
+      --durations=30 --junitxml=/opt/edgestt/junit.xml "$@" tests' pytest "${DESELECT_ARGS[@]}" >"$log" 2>&1 || rc=$?
+  cp "$root/opt/edgestt/junit.xml" "$ROOTS/pytest-$1.xml" 2>/dev/null || true  # every test's time
+  # The failures and skips (-ra), the 30 slowest tests and the counts; the whole log stays in $log.
+  sed -n '/short test summary info/,$p; /slowest 30 durations/,/^$/p' "$log" | grep -v '^$' | head -80
+  COUNTS+=("$(printf '%-8s %s' "$1:" "$(tail -1 "$log" | tr -d '=' | sed 's/^ *//; s/ *$//')")")
+  return $rc
+}
+
+ensure_webrtcvad() {  # ensure_webrtcvad ARCH ROOT: webrtcvad-wheels into the venv, its wheel cached in the root
+  # test_vad and test_listen need webrtcvad (edgestt[mic]). PyPI has an aarch64 wheel of
+  # webrtcvad-wheels; on armv7l pip builds it from source, so gcc and python3-dev go into the
+  # root once. The built (or downloaded) wheel is kept in /opt/wheelhouse, outside the venv.
+  local root=$2
+  if ! ls "$root"/opt/wheelhouse/webrtcvad*.whl >/dev/null 2>&1; then
+    if [ "$1" = armv7l ] && ! { [ -x "$root/usr/bin/gcc" ] && ls "$root"/usr/include/python3*/Python.h >/dev/null 2>&1; }; then
+      in_root "$root" apt-get update -qq &&
+      in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        gcc libc6-dev python3-dev >"$ROOTS/apt-webrtcvad-$1.log" 2>&1 || { tail -20 "$ROOTS/apt-webrtcvad-$1.log"; return 1; }
+      in_root "$root" apt-get clean
+    fi
+    mkdir -p "$root/opt/wheelhouse"
+    in_root "$root" env PIP_CERT=/etc/ssl/certs/edgestt-host-ca.crt \
+      /opt/edgestt/venv/bin/pip wheel -q --disable-pip-version-check --no-deps -w /opt/wheelhouse webrtcvad-wheels || return 1
+  fi
+  in_root "$root" /opt/edgestt/venv/bin/pip install -q --disable-pip-version-check --no-index \
+    --find-links /opt/wheelhouse webrtcvad-wheels &&
+  in_root "$root" /opt/edgestt/venv/bin/python -c 'import webrtcvad; webrtcvad.Vad(3); print("   webrtcvad", webrtcvad.__file__)'
 }
 
 # The transcription check: `edgestt transcribe` of every committed tests/data/synth_*.wav with
@@ -211,6 +350,7 @@ compare_transcripts() {  # compare_transcripts ARCH ROOT
 }
 
 rm -rf "$ROOTS"/transcripts-*
+COUNTS=()
 for arch in "${ARCHS[@]}"; do
   d=$(deb_arch "$arch")
   root=$ROOTS/bookworm-$d
@@ -229,17 +369,22 @@ for arch in "${ARCHS[@]}"; do
   timed "$arch: C tests (cross-build + ctest under qemu)" ctest_under_qemu "$arch" "$root"
 
   [ "$BINFMT" = 1 ] || { echo "binfmt_misc unavailable: skipping the Python steps for $arch" >&2; FAILED=1; continue; }
+  # pip inside the root reaches PyPI (the wheel's ai-edge-litert dependency on aarch64,
+  # webrtcvad-wheels) with the host's resolver and CA bundle, in case the way out goes through
+  # a TLS-inspecting proxy.
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/edgestt-host-ca.crt"
   step "$arch: install $(basename "$wheel")"
   timed "$arch: pip install the wheel into a venv" install_wheel "$root" "$wheel"
   if [ "$arch" = aarch64 ] && [ "$LITERT" = 1 ]; then
     step "$arch: pip install ai-edge-litert"
-    cp /etc/resolv.conf "$root/etc/resolv.conf"
-    # The host's CA bundle, in case the way out goes through a TLS-inspecting proxy.
-    cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/edgestt-host-ca.crt"
     # It brings numpy 2 from PyPI into the venv (over Debian's 1.24), as a plain pip install would.
     timed "$arch: pip install ai-edge-litert" in_root "$root" env PIP_CERT=/etc/ssl/certs/edgestt-host-ca.crt \
       /opt/edgestt/venv/bin/pip install -q --disable-pip-version-check ai-edge-litert
   fi
+  step "$arch: webrtcvad (edgestt[mic]) into the venv"
+  timed "$arch: pip install webrtcvad-wheels" ensure_webrtcvad "$arch" "$root"
+  timed "$arch: copy tests/ and tools/ into the root" copy_tests "$root"
   if [ "$arch" = aarch64 ] && [ "$LITERT" = 1 ]; then
     if [ ! -s "$ROOTS/transcripts-x86_64/${TRANSCRIBE_MODELS[0]}.txt" ]; then
       step "x86_64 (host): edgestt transcribe with the x86_64 wheel"
@@ -248,14 +393,35 @@ for arch in "${ARCHS[@]}"; do
     step "$arch: edgestt transcribe, compared with x86_64"
     timed "$arch: transcribe the fixtures, = x86_64" compare_transcripts "$arch" "$root"
   fi
-  step "$arch: pytest in the chroot"
-  timed "$arch: Python tests (pytest, all of tests/)" pytest_in_root "$root"
+  step "$arch: pytest in the chroot (Hypothesis capped at $HYPOTHESIS_CAP examples, ${#DESELECT[@]} deselected)"
+  timed "$arch: Python tests (pytest, selected)" pytest_in_root "$arch" "$root"
 done
 
 step "summary"
+# The summary is also written to tools/wheels/last-run.txt in the repository (committed after a
+# release run) and $ROOTS/last-run.txt.
 {
-  echo "edgestt wheels under qemu, $(date -u +%Y-%m-%dT%H:%MZ), host $(nproc) cores"
+  echo "edgestt wheels under qemu, $(date -u +%Y-%m-%dT%H:%MZ), host $(nproc) cores, $(qemu-aarch64-static --version | head -1)"
+  [ "$USE_TREE" = 1 ] && echo "source: working tree of $(git -C "$REPO" log -1 --format=%h)" ||
+    echo "source: $(git -C "$REPO" log -1 --format='%h %s' "$rev")"
+  for w in "$WHEELS"/edgestt-*.whl; do echo "wheel: $(basename "$w") $(sha256sum "$w" | cut -c1-16)"; done
+  echo
   printf '%s\n' "${SUMMARY[@]}"
   printf '%-44s %5ss\n' "total" "$((SECONDS - T0))"
-} | tee "$ROOTS/last-run.txt"
+  echo
+  echo "pytest (Hypothesis capped at $HYPOTHESIS_CAP examples; ${#DESELECT[@]} node ids deselected, see DESELECT in the script):"
+  printf '   %s\n' "${COUNTS[@]}"
+  for d in "$ROOTS"/transcripts-*; do
+    [ -d "$d" ] && [ "$d" != "$ROOTS/transcripts-x86_64" ] || continue
+    echo
+    echo "edgestt transcribe on ${d##*-} vs x86_64 (tests/data/synth_*.wav x ${#TRANSCRIBE_MODELS[@]} fixture models):"
+    for m in "${TRANSCRIBE_MODELS[@]}"; do
+      if cmp -s "$ROOTS/transcripts-x86_64/$m.txt" "$d/$m.txt" && [ -s "$d/$m.txt" ]; then
+        echo "   $m: $(wc -l <"$d/$m.txt") of $(wc -l <"$ROOTS/transcripts-x86_64/$m.txt") identical"
+      else
+        echo "   $m: DIFFERENT"
+      fi
+    done
+  done
+} | tee "$ROOTS/last-run.txt" "$REPO/tools/wheels/last-run.txt"
 exit $FAILED
