@@ -213,3 +213,24 @@ def test_windowed_final_when_exact_final_is_off(model):
         assert streamed != windowed.stt(x)
     with pytest.raises(edgestt.errors.InvalidConfig, match="exact_final"):
         Model(DATA / name, exact_final="yes")
+
+
+def test_tuned_lm_weights_in_the_metadata_are_the_scorer_defaults(monkeypatch):
+    """A model whose metadata carries lm_alpha_beta decodes with those weights whenever a scorer
+    is on and the caller set none; without them, DeepSpeech 0.9.3's weights apply."""
+    from edgestt.tflite_metadata import read_edgestt_metadata
+    path, arpa = DATA / "edgestt_fixture.tflite", DATA / "lm_small.arpa"
+    with Model(path, scorer=arpa, num_threads=1) as m:
+        deepspeech_defaults = m.scorer_alpha_beta
+    assert deepspeech_defaults == pytest.approx((0.931289039105002, 1.1834137581510284))
+    meta = dict(read_edgestt_metadata(path), lm_alpha_beta=[0.7, 2.0])
+    monkeypatch.setattr(Model, "_read_metadata", lambda self: meta)
+    with Model(path, num_threads=1) as m:
+        assert m.scorer_alpha_beta is None
+        m.enable_scorer(arpa)
+        assert m.scorer_alpha_beta == (0.7, 2.0)
+        assert m._decoder_for_new_streams().alpha == 0.7
+        m.set_scorer_alpha_beta(1.5, 0.5)
+        assert m.scorer_alpha_beta == (1.5, 0.5)
+        m.enable_scorer(arpa)                      # a new scorer: back to the model's weights
+        assert m.scorer_alpha_beta == (0.7, 2.0)

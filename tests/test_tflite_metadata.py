@@ -204,6 +204,13 @@ def test_required_key_missing(key):
     ({"family": "no such family!"}, "family"),
     ({"name": 5}, "name"),
     ({"feature_config": [1]}, "feature_config"),
+    ({"lm_alpha_beta": [0.7]}, "lm_alpha_beta"),
+    ({"lm_alpha_beta": [0.7, 2.0, 1.0]}, "lm_alpha_beta"),
+    ({"lm_alpha_beta": [-0.1, 2.0]}, "lm_alpha_beta"),
+    ({"lm_alpha_beta": [0.7, float("inf")]}, "lm_alpha_beta"),
+    ({"lm_alpha_beta": [True, 2.0]}, "lm_alpha_beta"),
+    ({"lm_alpha_beta": ["0.7", 2.0]}, "lm_alpha_beta"),
+    ({"lm_alpha_beta": {"alpha": 0.7}}, "lm_alpha_beta"),
 ])
 def test_invalid_values(changes, match):
     with pytest.raises(errors.FormatError, match=match):
@@ -214,6 +221,7 @@ def test_nulls_and_unknown_family_spelling_are_allowed():
     assert validate_metadata(good_meta(feature_preset=None, default_beam_width=None))
     assert validate_metadata(good_meta(family="conformer_ctc"))["family"] == "conformer_ctc"
     assert validate_metadata(good_meta(feature_config={"normalization": "none"}))
+    assert validate_metadata(good_meta(lm_alpha_beta=[0, -1.5]))["lm_alpha_beta"] == [0, -1.5]
 
 
 def test_other_format_is_unsupported():

@@ -100,7 +100,9 @@ class Model:
     path: the .tflite file; None uses the default model (default_model_path()) and, unless a
     scorer is given, the language model shipped beside it (disable_scorer() turns it off).
     scorer: an edgestt language model (binary or ARPA path, or a LanguageModel) fused by the
-    beam search, as DeepSpeech's external scorer. num_threads: interpreter threads.
+    beam search, as DeepSpeech's external scorer, with the LM weight and word bonus tuned for
+    the model when its metadata has them ("lm_alpha_beta"), else DeepSpeech 0.9.3's (change
+    them with set_scorer_alpha_beta). num_threads: interpreter threads.
     mode: "reference" (default: the reference client's arithmetic) or "fast" (XNNPACK).
     resample: resample audio files at another rate to the model's (else InvalidAudio).
     family_options: per-family settings, e.g. final_window="zeros" for DeepSpeech models.
@@ -118,7 +120,11 @@ class Model:
             if scorer is None:
                 scorer = default_scorer_path(path)
         self._runtime = Runtime(path, num_threads=num_threads, mode=mode)
-        self._family: AcousticFamily = detect(self._runtime, self._read_metadata(), **family_options)
+        metadata = self._read_metadata()
+        self._family: AcousticFamily = detect(self._runtime, metadata, **family_options)
+        # The LM weights tuned for this model (metadata "lm_alpha_beta"), else the decoder's defaults.
+        tuned = (metadata or {}).get("lm_alpha_beta")
+        self._tuned_alpha_beta: Optional[Tuple[float, float]] = (float(tuned[0]), float(tuned[1])) if tuned else None
         self.resample = bool(resample)
         self._lock = threading.Lock()
         self._beam_width: Optional[int] = self._family.default_beam_width
@@ -197,7 +203,8 @@ class Model:
                 ) from None
         old, old_owned = self._lm, self._owns_lm
         try:
-            # A new scorer starts from the default weights, as DS_EnableExternalScorer.
+            # A new scorer starts from the default weights (the model's tuned ones, if it has
+            # them), as DS_EnableExternalScorer starts from the scorer package's.
             self._change(_lm=lm, _owns_lm=owned, _alpha=None, _beta=None)
         except Exception:
             if owned:
@@ -273,12 +280,20 @@ class Model:
         decoder = CTCDecoder(
             f.labels, blank_index=f.blank_index, beam_width=self._beam_width, input=f.output,
             frame_seconds=f.frame_seconds,
-            lm=self._lm, alpha=self._alpha if self._lm is not None else None,
-            beta=self._beta if self._lm is not None else None,
+            lm=self._lm, alpha=self._scorer_weight(0, self._alpha), beta=self._scorer_weight(1, self._beta),
         )
         for word, boost in self._hot_words.items():
             decoder.add_hot_word(word, boost)
         return decoder
+
+    def _scorer_weight(self, index: int, chosen: Optional[float]) -> Optional[float]:
+        """alpha (index 0) or beta (1) for the decoder: the one set by the caller, else the
+        model's tuned one, else None (the decoder's default); None without a scorer."""
+        if self._lm is None:
+            return None
+        if chosen is not None:
+            return chosen
+        return self._tuned_alpha_beta[index] if self._tuned_alpha_beta else None
 
     def _decoder_for_new_streams(self) -> CTCDecoder:
         with self._lock:

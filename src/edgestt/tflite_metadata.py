@@ -10,7 +10,9 @@ entry named "edgestt" whose buffer holds UTF-8 JSON:
      "name": "...", "version": "...", "license": "...", "description": "..."}
 
 The optional "feature_config" holds edgestt.FeatureConfig fields (all or some; the others come
-from feature_preset, or "nemo") for a model whose features no named preset gives.
+from feature_preset, or "nemo") for a model whose features no named preset gives. The optional
+"lm_alpha_beta" ([alpha, beta]) holds the LM weight and word bonus tuned for this model: Model
+uses them whenever a scorer is on and set_scorer_alpha_beta() was not called.
 
     from edgestt.tflite_metadata import read_edgestt_metadata
     meta = read_edgestt_metadata("model.tflite")   # dict, or None when the file has none
@@ -56,6 +58,7 @@ _KEYS = (
     ("frame_seconds", (int, float), True),
     ("default_beam_width", (int, type(None)), True),
     ("feature_config", (dict,), False),
+    ("lm_alpha_beta", (list,), False),
     ("name", (str,), False),
     ("version", (str,), False),
     ("license", (str,), False),
@@ -251,6 +254,11 @@ def validate_metadata(meta, what: str = "model") -> dict:
             raise bad(f"{key!r} must be positive, got {meta[key]}")
     if "feature_config" in meta and not all(isinstance(k, str) for k in meta["feature_config"]):
         raise bad("'feature_config' must map FeatureConfig field names to values")
+    if "lm_alpha_beta" in meta:
+        weights = meta["lm_alpha_beta"]
+        if (len(weights) != 2 or not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
+                or not all(math.isfinite(w) for w in weights) or weights[0] < 0):
+            raise bad(f"'lm_alpha_beta' must be [alpha, beta]: two finite numbers, alpha >= 0; got {weights!r}")
     if meta["default_beam_width"] is not None and meta["default_beam_width"] < 1:
         raise bad(f"'default_beam_width' must be positive or null, got {meta['default_beam_width']}")
     if not (math.isfinite(meta["frame_seconds"]) and meta["frame_seconds"] > 0):
