@@ -76,12 +76,13 @@ def max_duration(step: int, c: dict) -> float:
 
 
 def augment_strength(step: int, c: dict) -> float:
-    """Augmentation strength in [0, 1] (configs written before the ramp existed: always 1)."""
+    """Augmentation strength in [0, 1] (configs written before the ramp existed: always 1),
+    at most the cap of the last `augment_caps` entry [from_step, cap] that has started."""
     ramp = c.get("augment_ramp_steps", 0)
-    if ramp <= 0:
-        return 1.0
     start = c.get("augment_start", 1.0)
-    return min(1.0, start + (1.0 - start) * step / ramp)
+    strength = 1.0 if ramp <= 0 else min(1.0, start + (1.0 - start) * step / ramp)
+    started = [cap for from_step, cap in c.get("augment_caps", []) if step >= from_step]
+    return min(strength, started[-1]) if started else strength
 
 
 def init_config(run_dir: Path, args) -> dict:
@@ -173,6 +174,8 @@ def main() -> None:
     ap.add_argument("--eval-steps", type=int, default=500)
     ap.add_argument("--eval-utterances", type=int, default=150)
     ap.add_argument("--refresh-steps", type=int, default=250)
+    ap.add_argument("--augment-cap", type=float, default=None,
+                    help="cap the augmentation strength from the resumed step on (recorded in config.json)")
     ap.add_argument("--stop-after-steps", type=int, default=0, help="exit after this many steps (testing)")
     args = ap.parse_args()
 
@@ -192,6 +195,11 @@ def main() -> None:
     if ckpts.latest():
         step = ckpts.restore(ckpts.latest())
         log("resumed %s at step %d" % (ckpts.latest().name, step))
+    if args.augment_cap is not None:
+        # Recorded with the step it starts at, so the run's history stays reproducible.
+        c.setdefault("augment_caps", []).append([step, args.augment_cap])
+        (run_dir / "config.json").write_text(json.dumps(cfg, indent=1))
+        log("augmentation strength capped at %.2f from step %d" % (args.augment_cap, step))
     log("model %s: %d parameters" % (model.name, model.count_params()))
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, 64], tf.float32), tf.TensorSpec([None], tf.int32),
